@@ -1,0 +1,46 @@
+# The two commands: `make run` and `make test`. Everything else supports them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ROLE ?= officer
+FORCE ?= demo
+PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
+PYPROJECTS := $(wildcard services/*/pyproject.toml)
+
+.PHONY: run test test-postgres lint token install schemas bench clean
+
+$(STAMP): requirements-dev.txt constraints.txt $(PYPROJECTS)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip >/dev/null
+	@$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	@$(BIN)/python deploy/local/run.py
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-postgres: $(STAMP)
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q -m db
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy services/contracts/src services/servicekit/src services/referral-api/src
+
+token: $(STAMP)
+	@DEVIDP_DIR=.local/devidp $(BIN)/python -m servicekit.devidp token --role $(ROLE) --force $(FORCE)
+
+schemas: $(STAMP)
+	$(BIN)/python -m contracts.generate
+
+bench: $(STAMP)
+	$(BIN)/python tests/benchmarks/bench_referrals.py
+
+clean:
+	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache

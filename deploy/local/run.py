@@ -1,0 +1,221 @@
+"""`make run`: every service on a laptop, with SQLite files and a local NATS server.
+
+Creates keys on first run (kept in .local/, never committed), migrates and seeds each service's
+database, starts NATS with JetStream unless NATS_URL is set, starts each service on its port,
+prints the URLs and how to get a token. Ctrl-C stops everything it started.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCAL = Path(os.environ.get("LOCAL_DIR", ROOT / ".local")).resolve()
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Service:
+    name: str
+    port: int
+    factory: str
+    env_prefix: str
+    seed: str | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def directory(self) -> Path:
+        return ROOT / "services" / self.name
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite+aiosqlite:///{LOCAL / (self.name + '.db')}"
+
+
+def services(keys: dict[str, str]) -> list[Service]:
+    return [
+        Service(
+            "referral-api",
+            8001,
+            "referral_api.main:app",
+            "REFERRAL_",
+            seed="referral_api.seed",
+            extra_env={
+                "IDENTITY_KEY": keys["identity_key"],
+                "ASSESSMENT_PUBLIC_KEY": keys["assessment_public_key"],
+                "PWA_DIR": str(ROOT / "pwa"),
+                "DEV_IDP_DIR": str(LOCAL / "devidp"),
+            },
+        ),
+    ]
+
+
+def load_keys() -> dict[str, str]:
+    """Local keys, made once: field encryption, identity hashing, the sealed-field key pair."""
+    from contracts.sealed import generate_keypair
+    from servicekit.crypto import new_key
+
+    path = LOCAL / "keys.json"
+    if path.exists():
+        return dict(json.loads(path.read_text()))
+    private, public = generate_keypair()
+    keys = {
+        "field_key": new_key(),
+        "identity_key": new_key(),
+        "assessment_private_key": private,
+        "assessment_public_key": public,
+    }
+    LOCAL.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(keys, indent=2))
+    path.chmod(0o600)
+    return keys
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def wait_for_port(port: int, seconds: float = 20) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def start_nats(children: list[subprocess.Popen[bytes]]) -> str:
+    if os.environ.get("NATS_URL"):
+        return os.environ["NATS_URL"]
+    from servicekit.testing.nats import free_port, nats_server_binary
+
+    port = 4222 if port_free(4222) else free_port()
+    store = LOCAL / "nats"
+    store.mkdir(parents=True, exist_ok=True)
+    log = (LOCAL / "nats.log").open("ab")
+    children.append(
+        subprocess.Popen(  # noqa: S603 - fixed arguments
+            [nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)],
+            stdout=log,
+            stderr=log,
+        )
+    )
+    if not wait_for_port(port):
+        raise SystemExit("NATS did not start; see .local/nats.log")
+    return f"nats://127.0.0.1:{port}"
+
+
+def service_env(
+    service: Service, keys: dict[str, str], nats_url: str, jwks_url: str
+) -> dict[str, str]:
+    from servicekit.devidp import ISSUER
+
+    env = dict(os.environ)
+    settings = {
+        "DATABASE_URL": service.database_url,
+        "NATS_URL": nats_url,
+        "JWKS_URL": jwks_url,
+        "TRUSTED_ISSUERS": json.dumps({ISSUER: ["*"]}),
+        "FIELD_KEYS": json.dumps({"local1": keys["field_key"]}),
+        "FIELD_KEY_CURRENT": "local1",
+        "JSON_LOGS": "false",
+        **service.extra_env,
+    }
+    env.update({service.env_prefix + k: v for k, v in settings.items()})
+    return env
+
+
+def migrate_and_seed(service: Service, env: dict[str, str]) -> None:
+    subprocess.run(  # noqa: S603
+        [str(BIN / "alembic"), "-c", str(service.directory / "alembic.ini"), "upgrade", "head"],
+        env=env,
+        check=True,
+        cwd=service.directory,
+    )
+    if service.seed:
+        subprocess.run([sys.executable, "-m", service.seed], env=env, check=True)  # noqa: S603
+
+
+def main() -> None:
+    from servicekit.devidp import DevIdentityProvider
+
+    LOCAL.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("DEVIDP_DIR", str(LOCAL / "devidp"))
+    idp = DevIdentityProvider(Path(os.environ["DEVIDP_DIR"]))
+    keys = load_keys()
+    children: list[subprocess.Popen[bytes]] = []
+
+    def stop(*_: object) -> None:
+        for child in reversed(children):
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        nats_url = start_nats(children)
+        for service in services(keys):
+            if not port_free(service.port):
+                raise SystemExit(f"port {service.port} for {service.name} is in use")
+            env = service_env(service, keys, nats_url, idp.jwks_url)
+            migrate_and_seed(service, env)
+            children.append(
+                subprocess.Popen(  # noqa: S603
+                    [
+                        str(BIN / "uvicorn"),
+                        "--factory",
+                        service.factory,
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(service.port),
+                        "--no-access-log",
+                    ],
+                    env=env,
+                    cwd=service.directory,
+                )
+            )
+        for service in services(keys):
+            if not wait_for_port(service.port):
+                raise SystemExit(f"{service.name} did not start")
+    except BaseException:
+        stop()
+        raise
+    print("\nDiversion platform is running (Ctrl-C stops everything):\n")
+    print(f"  NATS            {nats_url}")
+    for service in services(keys):
+        print(f"  {service.name:<15} http://127.0.0.1:{service.port}  (docs at /docs)")
+    print("  officers' PWA   http://127.0.0.1:8001/")
+    print("\n  A token:  make -s token ROLE=officer FORCE=demo")
+    print("  Roles: officer supervisor worker facilitator analyst integration admin\n")
+    while True:
+        for child in children:
+            if child.poll() is not None:
+                print(f"a process exited with {child.returncode}; stopping", file=sys.stderr)
+                stop()
+        time.sleep(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""referral-api: eligibility, referrals, the bar and outcomes."""

@@ -1,0 +1,1 @@
+"""Eligibility: the force's versioned, explainable rule set."""

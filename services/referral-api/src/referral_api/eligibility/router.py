@@ -1,0 +1,75 @@
+"""Eligibility checks and the rule set the portal evaluates on the phone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Body
+
+from referral_api.dependencies import ForceDep, SettingsDep
+from referral_api.eligibility import service
+from referral_api.eligibility.rules import RuleSet
+from referral_api.people.identity import person_key
+from referral_api.referrals.schemas import (
+    EligibilityCheckIn,
+    EligibilityCheckOut,
+    example_eligibility_check,
+)
+from referral_api.referrals.service import check_birth_date
+from servicekit.app import SessionDep
+from servicekit.auth import Role, require_roles
+
+router = APIRouter(prefix="/v1", tags=["eligibility"])
+
+
+@router.post(
+    "/eligibility-checks",
+    response_model=EligibilityCheckOut,
+    dependencies=[require_roles(Role.officer, Role.integration)],
+)
+async def check_eligibility(
+    body: Annotated[
+        EligibilityCheckIn,
+        Body(openapi_examples={"eligible": {"value": example_eligibility_check()}}),
+    ],
+    session: SessionDep,
+    settings: SettingsDep,
+    force: ForceDep,
+) -> EligibilityCheckOut:
+    """Whether the person is eligible, with the reason for each rule. Stores nothing.
+
+    A barred person gets `not_before`, never their history.
+    """
+    rule_set = await service.rule_set_for(session=session, force_id=force.id)
+    service.check_answers_known(rule_set, dict(body.answers), "answers")
+    encounter_at = (
+        service.start_of(body.encounter_date) if body.encounter_date else datetime.now(UTC)
+    )
+    check_birth_date(body.person.date_of_birth, encounter_at.date(), field="person.date_of_birth")
+    key = person_key(
+        identity_key=settings.identity_key,
+        force_id=force.id,
+        given_name=body.person.given_name,
+        family_name=body.person.family_name,
+        date_of_birth=body.person.date_of_birth,
+    )
+    decision = await service.decide(
+        session=session,
+        rule_set=rule_set,
+        person_key=key,
+        date_of_birth=body.person.date_of_birth,
+        encounter_at=encounter_at,
+        answers=dict(body.answers),
+    )
+    return EligibilityCheckOut.model_validate(decision.model_dump())
+
+
+@router.get(
+    "/eligibility-rule-sets/current",
+    response_model=RuleSet,
+    dependencies=[require_roles(Role.officer, Role.supervisor, Role.integration, Role.admin)],
+)
+async def current_rule_set(session: SessionDep, force: ForceDep) -> RuleSet:
+    """The force's active rule set, for evaluating on the device exactly as the server does."""
+    return await service.rule_set_for(session=session, force_id=force.id)

@@ -1,0 +1,1 @@
+"""A police force's configuration of the scheme."""

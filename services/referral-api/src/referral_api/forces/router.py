@@ -1,0 +1,28 @@
+"""GET /v1/force: the caller's force settings the portal needs (areas, bar period)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from referral_api.dependencies import ForceDep
+from referral_api.forces.schemas import Area, ForceOut
+from servicekit.auth import Role, require_roles
+
+router = APIRouter(prefix="/v1", tags=["force"])
+
+
+@router.get(
+    "/force",
+    response_model=ForceOut,
+    dependencies=[require_roles(Role.officer, Role.supervisor, Role.integration, Role.admin)],
+)
+async def get_force(force: ForceDep) -> ForceOut:
+    """The caller's force: its areas and scheme settings."""
+    return ForceOut(
+        id=force.id,
+        name=force.name,
+        areas=[Area.model_validate(a) for a in force.areas],
+        bar_months=force.bar_months,
+        engagement_window_days=force.engagement_window_days,
+        suggested_outcome_code=force.suggested_outcome_code,
+    )

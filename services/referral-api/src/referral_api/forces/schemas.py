@@ -1,0 +1,19 @@
+"""What clients see of a force's configuration."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Area(BaseModel):
+    code: str
+    name: str
+
+
+class ForceOut(BaseModel):
+    id: str
+    name: str
+    areas: list[Area]
+    bar_months: int | None = Field(description="Bar after not engaging; null bars for ever.")
+    engagement_window_days: int
+    suggested_outcome_code: int

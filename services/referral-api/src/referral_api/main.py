@@ -1,0 +1,46 @@
+"""referral-api: create_app() wires routers, errors, the outbox relay and the PWA."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from referral_api.config import Settings
+from referral_api.db import kit
+from referral_api.devsignin import dev_sign_in_router
+from referral_api.eligibility.router import router as eligibility_router
+from referral_api.forces.router import router as force_router
+from referral_api.referrals.router import router as referral_router
+from servicekit.app import ServiceRuntime, build_app
+from servicekit.logs import configure_logging
+
+DESCRIPTION = """Officers and force systems check eligibility and submit referrals for police
+drug diversion. Every error is `application/problem+json`; writes that may be retried take an
+`Idempotency-Key`. Contact details leave this service only sealed to the drug service."""
+
+
+def create_app(settings: Settings | None = None, *, start_background: bool = True) -> FastAPI:
+    settings = settings or Settings()  # type: ignore[call-arg]
+    runtime = ServiceRuntime(settings, kit, producer="referral-api")
+    app = build_app(
+        runtime,
+        title="referral-api",
+        version="1.0.0",
+        description=DESCRIPTION,
+        routers=[eligibility_router, referral_router, force_router],
+        start_background=start_background,
+    )
+    if settings.dev_idp_dir:
+        app.include_router(dev_sign_in_router(settings.dev_idp_dir))
+    if settings.pwa_dir and Path(settings.pwa_dir).is_dir():
+        app.mount("/", StaticFiles(directory=settings.pwa_dir, html=True), name="pwa")
+    return app
+
+
+def app() -> FastAPI:
+    """Factory for uvicorn: `uvicorn --factory referral_api.main:app`."""
+    settings = Settings()  # type: ignore[call-arg]
+    configure_logging("referral-api", level=settings.log_level, json_logs=settings.json_logs)
+    return create_app(settings)

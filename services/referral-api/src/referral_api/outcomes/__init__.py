@@ -1,0 +1,1 @@
+"""Closing referrals (completed, not engaged) and the bar that non-engagement sets."""

@@ -1,0 +1,91 @@
+"""Closing a referral: completed, not engaged (which sets the bar), or withdrawn.
+
+Completion leaves the person free to be referred again any number of times. Not engaging bars
+them for the force's bar period (for ever where the force says so); nothing else follows. Each
+close publishes `referral.closed.v1` for the force's systems and for reporting.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import new_event
+from contracts.events.v1 import ReferralClosed
+from contracts.vocabulary import ReferralOutcome, ReferralStatus
+from referral_api.db import kit
+from referral_api.forces.models import Force
+from referral_api.outcomes.models import Bar
+from referral_api.referrals.models import Referral
+from servicekit.outbox import add_event
+
+SOURCE = "/referral-api"
+CLOSED = {ReferralStatus.completed, ReferralStatus.not_engaged, ReferralStatus.withdrawn}
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day `months` later, or the month's last day when it is shorter."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def is_closed(referral: Referral) -> bool:
+    return ReferralStatus(referral.status) in CLOSED
+
+
+async def close(
+    *,
+    session: AsyncSession,
+    referral: Referral,
+    force: Force,
+    outcome: ReferralOutcome,
+    at: datetime,
+) -> Bar | None:
+    """Close the referral once; a second close of a closed referral changes nothing.
+
+    Returns the bar set by non-engagement, if any.
+    """
+    if is_closed(referral):
+        return None
+    referral.status = ReferralStatus(outcome.value).value
+    referral.outcome = outcome.value
+    referral.closed_at = at
+    bar: Bar | None = None
+    if outcome is ReferralOutcome.not_engaged:
+        expires = None if force.bar_months is None else add_months(at, force.bar_months)
+        bar = Bar(
+            force_id=force.id,
+            person_key=referral.person_key,
+            referral_id=referral.id,
+            barred_at=at,
+            expires_at=expires,
+        )
+        session.add(bar)
+    await session.flush()
+    await add_event(
+        session,
+        kit,
+        new_event(
+            ReferralClosed(
+                referral_id=referral.id,
+                outcome=outcome,
+                closed_at=at,
+                # the community resolution stands whether or not the person engaged
+                suggested_outcome_code=(
+                    None
+                    if outcome is ReferralOutcome.withdrawn
+                    else referral.suggested_outcome_code
+                ),
+                bar_expires_at=bar.expires_at if bar else None,
+                barred_indefinitely=bar is not None and bar.expires_at is None,
+            ),
+            source=SOURCE,
+            subject=str(referral.id),
+            forceid=referral.force_id,
+        ),
+    )
+    return bar

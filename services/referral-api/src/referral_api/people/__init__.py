@@ -1,0 +1,1 @@
+"""Matching a person across referrals without searching names."""

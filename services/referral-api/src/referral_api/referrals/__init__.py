@@ -1,0 +1,1 @@
+"""Referrals: submitted at the scene, followed to their outcome."""

@@ -1,0 +1,73 @@
+"""Queries for referrals, always scoped to what the caller may see."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.vocabulary import ReferralStatus
+from referral_api.referrals.models import Referral
+from servicekit.auth import Principal, Role
+
+
+def visible_to(principal: Principal) -> Select[Referral]:
+    """Referrals the caller may see: officers their own, others their forces'."""
+    query = select(Referral).where(Referral.force_id.in_(sorted(principal.forces)))
+    if principal.role is Role.officer:
+        query = query.where(Referral.officer_subject == principal.subject)
+    return query
+
+
+async def get_visible(
+    *, session: AsyncSession, principal: Principal, referral_id: uuid.UUID
+) -> Referral | None:
+    """The referral if it exists and the caller may see it."""
+    referral: Referral | None = await session.scalar(
+        visible_to(principal).where(Referral.id == referral_id)
+    )
+    return referral
+
+
+async def list_visible(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    statuses: list[ReferralStatus],
+    submitted_from: datetime | None,
+    submitted_before: datetime | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Referral]:
+    """Newest first, keyset-paginated on (submitted_at, id)."""
+    query = visible_to(principal)
+    if statuses:
+        query = query.where(Referral.status.in_([s.value for s in statuses]))
+    if submitted_from is not None:
+        query = query.where(Referral.submitted_at >= submitted_from)
+    if submitted_before is not None:
+        query = query.where(Referral.submitted_at < submitted_before)
+    if after is not None:
+        at, last_id = after
+        query = query.where(
+            or_(
+                Referral.submitted_at < at,
+                and_(Referral.submitted_at == at, Referral.id < last_id),
+            )
+        )
+    query = query.order_by(Referral.submitted_at.desc(), Referral.id.desc()).limit(limit)
+    return list((await session.scalars(query)).all())  # type: ignore[arg-type]
+
+
+async def has_earlier_referral(*, session: AsyncSession, force_id: str, person_key: str) -> bool:
+    """Whether the person was referred in this force before (withdrawn referrals aside)."""
+    query = select(
+        exists().where(
+            Referral.force_id == force_id,
+            Referral.person_key == person_key,
+            Referral.status != ReferralStatus.withdrawn.value,
+        )
+    )
+    return bool(await session.scalar(query))

@@ -1,0 +1,276 @@
+"""The referral endpoints: submit (idempotent), read, list, withdraw."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+
+from contracts.vocabulary import ReferralStatus
+from referral_api.db import kit
+from referral_api.dependencies import ForceDep, SettingsDep
+from referral_api.exceptions import invalid_field, referral_not_found
+from referral_api.referrals import repository, service
+from referral_api.referrals.models import Referral
+from referral_api.referrals.schemas import (
+    EncounterSummary,
+    PersonSummary,
+    ReferralCreated,
+    ReferralIn,
+    ReferralOut,
+    ReferralPage,
+    WithdrawalIn,
+    example_referral,
+)
+from servicekit import idempotency
+from servicekit.app import NOT_FOUND, SessionDep
+from servicekit.audit import record_access
+from servicekit.auth import CurrentPrincipal, Principal, Role, require_roles
+from servicekit.problems import PROBLEM_JSON, ProblemDetail
+
+router = APIRouter(prefix="/v1", tags=["referrals"])
+
+ENGAGEMENT = {
+    ReferralStatus.submitted: "not yet contacted",
+    ReferralStatus.contacted: "contacted",
+    ReferralStatus.assessed: "assessed",
+    ReferralStatus.booked: "booked",
+    ReferralStatus.completed: "completed",
+    ReferralStatus.not_engaged: "did not engage",
+    ReferralStatus.withdrawn: "withdrawn",
+}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {
+        "description": "The referral is already closed.",
+        "model": ProblemDetail,
+        "content": {PROBLEM_JSON: {}},
+    }
+}
+
+
+def _out(referral: Referral) -> ReferralOut:
+    status = ReferralStatus(referral.status)
+    return ReferralOut(
+        id=referral.id,
+        reference=referral.reference,
+        status=status,
+        engagement=ENGAGEMENT[status],
+        outcome=referral.outcome,  # type: ignore[arg-type]
+        suggested_outcome_code=referral.suggested_outcome_code,
+        submitted_at=referral.submitted_at,
+        closed_at=referral.closed_at,
+        officer_id=referral.officer_subject,
+        person=PersonSummary(
+            given_name=referral.given_name,
+            family_name=referral.family_name,
+            date_of_birth=date.fromisoformat(referral.date_of_birth),
+        ),
+        encounter=EncounterSummary(
+            occurred_at=referral.encounter_at,
+            area=referral.area,
+            origin=referral.origin,  # type: ignore[arg-type]
+            crime_reference=referral.crime_reference,
+        ),
+        substances=[s["substance"] for s in referral.substances],
+        main_substance=referral.main_substance,  # type: ignore[arg-type]
+        is_rereferral=referral.is_rereferral,
+    )
+
+
+def _created(referral: Referral) -> dict[str, Any]:
+    return ReferralCreated(
+        id=referral.id,
+        reference=referral.reference,
+        status=ReferralStatus(referral.status),
+        suggested_outcome_code=referral.suggested_outcome_code,
+        submitted_at=referral.submitted_at,
+        engagement_deadline=referral.engagement_deadline,
+        rule_set_version=referral.rule_set_version,
+    ).model_dump(mode="json")
+
+
+@router.post(
+    "/referrals",
+    status_code=201,
+    response_model=ReferralCreated,
+    responses={
+        201: {
+            "description": "Referral stored; note the reference on the crime record.",
+            "links": {
+                "GetReferral": {
+                    "operationId": "get_referral",
+                    "parameters": {"referral_id": "$response.body#/id"},
+                },
+                "WithdrawReferral": {
+                    "operationId": "withdraw_referral",
+                    "parameters": {"referral_id": "$response.body#/id"},
+                },
+            },
+        },
+        200: {"description": "A retry with the same Idempotency-Key: the stored response."},
+    },
+    dependencies=[require_roles(Role.officer, Role.integration)],
+)
+async def submit_referral(
+    request: Request,
+    body: Annotated[ReferralIn, Body(openapi_examples={"cannabis": {"value": example_referral()}})],
+    key: idempotency.IdempotencyKey,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+    force: ForceDep,
+) -> JSONResponse:
+    """Submit a referral. Send a new Idempotency-Key (a UUID) per referral and reuse it on retry:
+    a retry gets the same referral back and never creates a second.
+
+    An ineligible person is refused with the reasons (and `not_before` when barred).
+    """
+    scope = f"{principal.subject}:POST /v1/referrals"
+    request_hash = idempotency.fingerprint(body.model_dump(mode="json"))
+    stored = await idempotency.lookup(session, kit, scope=scope, key=key, request_hash=request_hash)
+    if stored is not None:
+        return JSONResponse(stored.body, status_code=stored.status_code, headers=stored.headers)
+    referral = await service.submit(
+        session=session, settings=settings, principal=principal, force=force, payload=body
+    )
+    response = idempotency.StoredResponse(
+        201, _created(referral), {"Location": f"/v1/referrals/{referral.id}"}
+    )
+    await idempotency.remember(
+        session, kit, scope=scope, key=key, request_hash=request_hash, response=response
+    )
+    try:
+        await session.commit()
+    except IntegrityError:
+        # The same key raced in from a parallel retry and won: answer with its response.
+        await session.rollback()
+        stored = await idempotency.lookup(
+            session, kit, scope=scope, key=key, request_hash=request_hash
+        )
+        if stored is None:
+            raise
+        return JSONResponse(stored.body, status_code=stored.status_code, headers=stored.headers)
+    return JSONResponse(response.body, status_code=201, headers=response.headers)
+
+
+async def _audited_read(
+    session: SessionDep, principal: Principal, referral: Referral, purpose: str
+) -> None:
+    await record_access(
+        session,
+        kit,
+        principal,
+        action="read",
+        resource_type="referral",
+        resource_id=str(referral.id),
+        force_id=referral.force_id,
+        purpose=purpose,
+    )
+
+
+@router.get(
+    "/referrals/{referral_id}",
+    response_model=ReferralOut,
+    operation_id="get_referral",
+    responses=NOT_FOUND,
+    dependencies=[require_roles(Role.officer, Role.supervisor, Role.integration)],
+)
+async def get_referral(
+    referral_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> ReferralOut:
+    """One referral with its engagement status and outcome; never assessment content."""
+    referral = await repository.get_visible(
+        session=session, principal=principal, referral_id=referral_id
+    )
+    if referral is None:
+        raise referral_not_found()
+    await _audited_read(session, principal, referral, "view referral status")
+    await session.commit()
+    return _out(referral)
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return datetime.fromisoformat(raw[0]), uuid.UUID(raw[1])
+    except (ValueError, TypeError, IndexError, KeyError, binascii.Error, json.JSONDecodeError):
+        raise invalid_field("cursor", "is not a cursor from a previous page") from None
+
+
+def _encode_cursor(referral: Referral) -> str:
+    raw = json.dumps([referral.submitted_at.isoformat(), str(referral.id)])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+@router.get(
+    "/referrals",
+    response_model=ReferralPage,
+    dependencies=[require_roles(Role.officer, Role.supervisor)],
+)
+async def list_referrals(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    status: Annotated[list[ReferralStatus] | None, Query(description="Any of these.")] = None,
+    submitted_from: Annotated[date | None, Query(description="On or after this day.")] = None,
+    submitted_to: Annotated[date | None, Query(description="On or before this day.")] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> ReferralPage:
+    """Officers see their own referrals; supervisors their force's. Newest first."""
+    if submitted_from and submitted_to and submitted_from > submitted_to:
+        raise invalid_field("submitted_from", "is after submitted_to")
+    referrals = await repository.list_visible(
+        session=session,
+        principal=principal,
+        statuses=status or [],
+        submitted_from=(
+            datetime.combine(submitted_from, time.min, tzinfo=UTC) if submitted_from else None
+        ),
+        submitted_before=(
+            datetime.combine(submitted_to, time.max, tzinfo=UTC) if submitted_to else None
+        ),
+        after=_decode_cursor(cursor) if cursor else None,
+        limit=limit + 1,
+    )
+    page, more = referrals[:limit], len(referrals) > limit
+    for referral in page:
+        await _audited_read(session, principal, referral, "list referrals")
+    await session.commit()
+    return ReferralPage(
+        items=[_out(r) for r in page], next_cursor=_encode_cursor(page[-1]) if more else None
+    )
+
+
+@router.post(
+    "/referrals/{referral_id}/withdrawal",
+    response_model=ReferralOut,
+    operation_id="withdraw_referral",
+    responses={**NOT_FOUND, **CONFLICT},
+    dependencies=[require_roles(Role.officer, Role.supervisor)],
+)
+async def withdraw_referral(
+    referral_id: uuid.UUID,
+    body: Annotated[
+        WithdrawalIn,
+        Body(openapi_examples={"error": {"value": {"reason": "made_in_error"}}}),
+    ],
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    force: ForceDep,
+) -> ReferralOut:
+    """Withdraw a referral made in error. The drug service closes its case; no bar is set."""
+    referral = await repository.get_visible(
+        session=session, principal=principal, referral_id=referral_id
+    )
+    if referral is None:
+        raise referral_not_found()
+    await service.withdraw(session=session, referral=referral, force=force, payload=body)
+    await session.commit()
+    return _out(referral)

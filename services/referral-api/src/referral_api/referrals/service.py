@@ -1,0 +1,225 @@
+"""Submitting and withdrawing referrals."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import CloudEvent, new_event
+from contracts.events.v1 import ContactDetails, ReferralSubmitted, ReferralWithdrawn
+from contracts.sealed import seal
+from contracts.vocabulary import ReferralOutcome, ReferralStatus
+from referral_api.config import Settings
+from referral_api.db import kit
+from referral_api.eligibility import service as eligibility_service
+from referral_api.eligibility.rules import Outcome, age_on
+from referral_api.exceptions import (
+    invalid_field,
+    not_eligible,
+    referral_closed,
+    unanswered_questions,
+)
+from referral_api.forces.models import Force
+from referral_api.outcomes import service as outcome_service
+from referral_api.people.identity import officer_key, person_key
+from referral_api.referrals import repository
+from referral_api.referrals.models import Referral
+from referral_api.referrals.schemas import MAX_AGE_YEARS, ReferralIn, WithdrawalIn
+from servicekit.auth import Principal, Role
+from servicekit.outbox import add_event
+
+SOURCE = "/referral-api"
+# Crockford's base32 without look-alikes: easy to read out over a radio
+_REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_reference(force: Force, at: datetime) -> str:
+    code = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(6))
+    return f"{force.reference_prefix}-{at:%y%m}-{code}"
+
+
+def check_birth_date(date_of_birth: date, encounter_day: date, *, field: str) -> int:
+    if date_of_birth > encounter_day:
+        raise invalid_field(field, "is after the encounter")
+    age = age_on(date_of_birth, encounter_day)
+    if age > MAX_AGE_YEARS:
+        raise invalid_field(field, f"gives an age over {MAX_AGE_YEARS}; check the year")
+    return age
+
+
+async def submit(
+    *,
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    force: Force,
+    payload: ReferralIn,
+    now: datetime | None = None,
+) -> Referral:
+    """Check eligibility again on the server, store the referral, stage its event."""
+    now = now or datetime.now(UTC)
+    rule_set = await eligibility_service.rule_set_for(session=session, force_id=force.id)
+    answers = payload.all_answers()
+    eligibility_service.check_answers_known(rule_set, dict(payload.answers), "answers")
+    if payload.encounter.area not in force.area_codes():
+        raise invalid_field(
+            "encounter.area",
+            f"is not one of your force's areas ({', '.join(sorted(force.area_codes()))})",
+        )
+    person = payload.person
+    encounter_at = payload.encounter.occurred_at.astimezone(UTC)
+    age = check_birth_date(person.date_of_birth, encounter_at.date(), field="person.date_of_birth")
+    key = person_key(
+        identity_key=settings.identity_key,
+        force_id=force.id,
+        given_name=person.given_name,
+        family_name=person.family_name,
+        date_of_birth=person.date_of_birth,
+    )
+    decision = await eligibility_service.decide(
+        session=session,
+        rule_set=rule_set,
+        person_key=key,
+        date_of_birth=person.date_of_birth,
+        encounter_at=encounter_at,
+        answers=answers,
+    )
+    if decision.outcome is Outcome.incomplete:
+        raise unanswered_questions(rule_set, answers)
+    if not decision.eligible:
+        raise not_eligible(
+            decision.reasons,
+            decision.not_before.isoformat() if decision.not_before else None,
+            decision.rule_set_version,
+        )
+    officer_subject = (
+        payload.officer_id
+        if principal.role is Role.integration and payload.officer_id
+        else principal.subject
+    )
+    referral = Referral(
+        id=uuid.uuid4(),
+        reference=new_reference(force, now),
+        force_id=force.id,
+        officer_subject=officer_subject,
+        officer_key=officer_key(
+            identity_key=settings.identity_key, force_id=force.id, officer_subject=officer_subject
+        ),
+        submitted_by_role=principal.role.value,
+        status=ReferralStatus.submitted.value,
+        submitted_at=now,
+        person_key=key,
+        given_name=person.given_name,
+        family_name=person.family_name,
+        date_of_birth=person.date_of_birth.isoformat(),
+        age_years=age,
+        gender=person.gender.value,
+        self_defined_ethnicity=person.self_defined_ethnicity.value,
+        observed_ethnicity=person.observed_ethnicity.value,
+        phone=person.phone,
+        email=person.email,
+        postcode=person.postcode,
+        preferred_language=person.preferred_language,
+        interpreter_needed=person.interpreter_needed,
+        easy_read=person.easy_read,
+        encounter_at=encounter_at,
+        area=payload.encounter.area,
+        place=payload.encounter.place,
+        origin=payload.encounter.origin.value,
+        crime_reference=payload.encounter.crime_reference,
+        substances=[s.model_dump(mode="json", exclude_none=True) for s in payload.substances],
+        main_substance=payload.main.value,
+        rule_set_version=decision.rule_set_version,
+        eligibility_answers={k: v for k, v in answers.items() if v is not None},
+        agreement_recorded_at=payload.agreement.recorded_at.astimezone(UTC),
+        is_rereferral=await repository.has_earlier_referral(
+            session=session, force_id=force.id, person_key=key
+        ),
+        suggested_outcome_code=force.suggested_outcome_code,
+        first_contact_due=now + timedelta(hours=force.first_contact_hours),
+        engagement_deadline=now + timedelta(days=force.engagement_window_days),
+    )
+    session.add(referral)
+    await session.flush()
+    await add_event(session, kit, submitted_event(referral, settings, payload))
+    return referral
+
+
+def submitted_event(referral: Referral, settings: Settings, payload: ReferralIn) -> CloudEvent:
+    person = payload.person
+    contact = ContactDetails(
+        given_name=person.given_name,
+        family_name=person.family_name,
+        date_of_birth=person.date_of_birth,
+        phone=person.phone,
+        email=person.email,
+        postcode=person.postcode,
+        preferred_language=person.preferred_language,
+        interpreter_needed=person.interpreter_needed,
+        easy_read=person.easy_read,
+    )
+    sealed = seal(
+        contact.model_dump_json().encode(),
+        public_key=settings.assessment_public_key,
+        kid=settings.assessment_key_id,
+    )
+    return new_event(
+        ReferralSubmitted(
+            referral_id=referral.id,
+            reference=referral.reference,
+            force_id=referral.force_id,
+            officer_key=referral.officer_key,
+            area=referral.area,
+            submitted_at=referral.submitted_at,
+            encounter_at=referral.encounter_at,
+            encounter_origin=payload.encounter.origin,
+            substances=[s.substance for s in payload.substances],
+            main_substance=payload.main,
+            age_years=referral.age_years,
+            gender=person.gender,
+            self_defined_ethnicity=person.self_defined_ethnicity,
+            observed_ethnicity=person.observed_ethnicity,
+            person_key=referral.person_key,
+            is_rereferral=referral.is_rereferral,
+            rule_set_version=referral.rule_set_version,
+            first_contact_due=referral.first_contact_due,
+            engagement_deadline=referral.engagement_deadline,
+            contact=sealed,
+        ),
+        source=SOURCE,
+        subject=str(referral.id),
+        forceid=referral.force_id,
+    )
+
+
+async def withdraw(
+    *,
+    session: AsyncSession,
+    referral: Referral,
+    force: Force,
+    payload: WithdrawalIn,
+    now: datetime | None = None,
+) -> Referral:
+    """Withdraw a referral made in error: published as withdrawn, then closed."""
+    now = now or datetime.now(UTC)
+    if outcome_service.is_closed(referral):
+        raise referral_closed(referral.status)
+    referral.withdrawal_reason = payload.reason.value
+    referral.withdrawal_note = payload.note
+    await add_event(
+        session,
+        kit,
+        new_event(
+            ReferralWithdrawn(referral_id=referral.id, reason=payload.reason, withdrawn_at=now),
+            source=SOURCE,
+            subject=str(referral.id),
+            forceid=referral.force_id,
+        ),
+    )
+    await outcome_service.close(
+        session=session, referral=referral, force=force, outcome=ReferralOutcome.withdrawn, at=now
+    )
+    return referral

@@ -1,0 +1,155 @@
+"""Assembling a service: the runtime (database, keys, auth, outbox relay, consumers) and the app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicekit.auth import Authenticator, JWKSCache
+from servicekit.crypto import FieldCipher, configure_field_cipher
+from servicekit.db import Database
+from servicekit.health import health_router
+from servicekit.inbox import EventConsumer, Subscription
+from servicekit.outbox import OutboxRelay
+from servicekit.problems import PROBLEM_JSON, BodyGuard, ProblemDetail, install_problem_handlers
+from servicekit.settings import ServiceSettings
+from servicekit.tables import KitTables
+
+log = logging.getLogger(__name__)
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "model": ProblemDetail, "content": {PROBLEM_JSON: {}}}
+
+
+# Every protected route can answer these; documenting them keeps the OpenAPI document honest.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem("The request could not be read (malformed JSON or a missing header)."),
+    401: _problem("No valid bearer token."),
+    403: _problem("The caller's role may not do this."),
+    413: _problem("The body is too large."),
+    415: _problem("The body is not JSON."),
+    422: _problem("Some fields need correcting; `errors` names each one."),
+    500: _problem("An unexpected failure; nothing was saved."),
+    503: _problem("The database is unreachable; nothing was saved."),
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: _problem("No such record visible to the caller.")
+}
+
+
+class ServiceRuntime:
+    """Everything a service process holds for its lifetime."""
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        tables: KitTables,
+        *,
+        producer: str,
+        subscriptions: Sequence[Subscription] = (),
+    ) -> None:
+        self.settings = settings
+        self.tables = tables
+        self.producer = producer
+        self.db = Database(settings.database_url)
+        self.cipher = FieldCipher(settings.field_keys, settings.field_key_current)
+        configure_field_cipher(self.cipher)
+        self.authenticator = Authenticator(
+            JWKSCache(settings.jwks_url),
+            audience=settings.jwt_audience,
+            trusted_issuers=settings.trusted_issuers,
+        )
+        self.relay = OutboxRelay(
+            self.db,
+            tables,
+            settings.nats_url,
+            producer=producer,
+            poll_seconds=settings.outbox_poll_seconds,
+        )
+        self.consumer = (
+            EventConsumer(self.db, tables, settings.nats_url, list(subscriptions), name=producer)
+            if subscriptions
+            else None
+        )
+
+    async def start(self) -> None:
+        await self.relay.start()
+        if self.consumer is not None:
+            await self.consumer.start()
+
+    async def stop(self) -> None:
+        if self.consumer is not None:
+            await self.consumer.stop()
+        await self.relay.stop()
+        await self.db.dispose()
+
+    async def _database_ready(self) -> str | None:
+        await self.db.ping()
+        return None
+
+    async def _nats_ready(self) -> str | None:
+        if self.settings.nats_url is None:
+            return None
+        if not self.relay.connected:
+            return "not connected to NATS (events wait in the outbox)"
+        return None
+
+
+def build_app(
+    runtime: ServiceRuntime,
+    *,
+    title: str,
+    version: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    start_background: bool = True,
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if start_background:
+            await runtime.start()
+        try:
+            yield
+        finally:
+            if start_background:
+                await runtime.stop()
+            else:
+                await runtime.db.dispose()
+
+    app = FastAPI(
+        title=title,
+        version=version,
+        description=description,
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.state.authenticator = runtime.authenticator
+    install_problem_handlers(app)
+    app.add_middleware(BodyGuard, max_body_bytes=runtime.settings.max_body_bytes)
+    app.include_router(
+        health_router({"database": runtime._database_ready, "nats": runtime._nats_ready})
+    )
+    for router in routers:
+        app.include_router(router, responses=PROBLEM_RESPONSES)
+    return app
+
+
+def runtime_of(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+async def session_dependency(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session per request; routes commit explicitly at their boundary."""
+    async with runtime_of(request).db.session() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(session_dependency)]
+RuntimeDep = Annotated[ServiceRuntime, Depends(runtime_of)]

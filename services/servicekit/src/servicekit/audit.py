@@ -1,0 +1,39 @@
+"""The audit trail: every read of a record about a person says who, when, what and why."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicekit.auth import Principal
+from servicekit.db import utcnow
+from servicekit.tables import KitTables
+
+
+async def record_access(
+    session: AsyncSession,
+    tables: KitTables,
+    principal: Principal,
+    *,
+    action: str,
+    resource_type: str,
+    resource_id: str | None,
+    force_id: str | None,
+    purpose: str,
+) -> None:
+    """Write one audit entry in the caller's transaction."""
+    await session.execute(
+        insert(tables.audit_log).values(
+            id=uuid.uuid4(),
+            at=utcnow(),
+            actor=principal.subject,
+            role=principal.role.value,
+            force_id=force_id,
+            action=action,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            purpose=purpose,
+        )
+    )

@@ -1,0 +1,186 @@
+"""Bearer JWT validation against a JWKS, with roles and force scoping.
+
+RS256 only, audience checked, issuer on an allow-list that also says which forces each issuer
+may speak for. A token names one role and the force(s) its holder works for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlparse
+
+import httpx
+import jwt
+from fastapi import Depends, Request
+from jwt import PyJWK
+
+from servicekit.problems import Problem
+
+
+class Role(StrEnum):
+    officer = "officer"
+    supervisor = "supervisor"
+    worker = "worker"
+    facilitator = "facilitator"
+    analyst = "analyst"
+    integration = "integration"
+    admin = "admin"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: their pseudonymous subject, role, forces, provider and scopes."""
+
+    subject: str
+    role: Role
+    forces: frozenset[str]
+    provider: str | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    name: str | None = None
+
+    def can_see_force(self, force_id: str) -> bool:
+        return force_id in self.forces
+
+    @property
+    def force(self) -> str:
+        """The caller's force when they work for exactly one (officers, supervisors)."""
+        if len(self.forces) != 1:
+            raise Problem(
+                403,
+                "force-ambiguous",
+                "Choose a force",
+                "Your token covers several forces; this action needs a token for one force.",
+            )
+        return next(iter(self.forces))
+
+
+class JWKSCache:
+    """Keys by id from a JWKS URL or file, refreshed when an unknown key id appears."""
+
+    def __init__(self, url: str, *, min_refresh_seconds: float = 30.0) -> None:
+        self.url = url
+        self.min_refresh_seconds = min_refresh_seconds
+        self._keys: dict[str, PyJWK] = {}
+        self._fetched_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def _load(self) -> dict[str, Any]:
+        parsed = urlparse(self.url)
+        if parsed.scheme == "file":
+            text = await asyncio.to_thread(Path(parsed.path).read_text)
+            return dict(json.loads(text))
+        async with httpx.AsyncClient(timeout=5) as client:
+            response = await client.get(self.url)
+            response.raise_for_status()
+            return dict(response.json())
+
+    async def key(self, kid: str) -> PyJWK | None:
+        if kid not in self._keys and time.monotonic() - self._fetched_at > self.min_refresh_seconds:
+            async with self._lock:
+                if kid not in self._keys:
+                    document = await self._load()
+                    self._keys = {
+                        k["kid"]: PyJWK.from_dict(k) for k in document.get("keys", []) if "kid" in k
+                    }
+                    self._fetched_at = time.monotonic()
+        return self._keys.get(kid)
+
+
+def _unauthorised(detail: str) -> Problem:
+    return Problem(
+        401,
+        "unauthorised",
+        "Sign in again",
+        detail,
+        headers={"WWW-Authenticate": 'Bearer realm="diversion"'},
+    )
+
+
+class Authenticator:
+    def __init__(self, jwks: JWKSCache, *, audience: str, trusted_issuers: dict[str, list[str]]):
+        self.jwks = jwks
+        self.audience = audience
+        self.trusted_issuers = trusted_issuers
+
+    async def authenticate(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise _unauthorised("The bearer token is not a JWT.") from exc
+        if header.get("alg") != "RS256":
+            raise _unauthorised("The bearer token must be signed with RS256.")
+        key = await self.jwks.key(str(header.get("kid", "")))
+        if key is None:
+            raise _unauthorised("The bearer token was signed by a key this service does not trust.")
+        try:
+            claims = jwt.decode(
+                token,
+                key=key.key,
+                algorithms=["RS256"],
+                audience=self.audience,
+                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+                leeway=30,
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise _unauthorised("The bearer token has expired.") from exc
+        except jwt.PyJWTError as exc:
+            raise _unauthorised(f"The bearer token is not valid: {exc}.") from exc
+        issuer = str(claims["iss"])
+        if issuer not in self.trusted_issuers:
+            raise _unauthorised("The bearer token's issuer is not trusted by this service.")
+        try:
+            role = Role(str(claims.get("role")))
+        except ValueError as exc:
+            raise _unauthorised("The bearer token does not carry a known role.") from exc
+        forces = claims.get("forces") or []
+        if isinstance(forces, str):
+            forces = [forces]
+        allowed = self.trusted_issuers[issuer]
+        if "*" not in allowed and not set(forces) <= set(allowed):
+            raise _unauthorised("The token's issuer may not speak for the forces it names.")
+        scope = claims.get("scope", "")
+        return Principal(
+            subject=str(claims["sub"]),
+            role=role,
+            forces=frozenset(str(f) for f in forces),
+            provider=claims.get("provider"),
+            scopes=frozenset(scope.split()) if isinstance(scope, str) else frozenset(),
+            name=claims.get("name"),
+        )
+
+
+async def current_principal(request: Request) -> Principal:
+    authenticator: Authenticator = request.app.state.authenticator
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise _unauthorised("Send a bearer token in the Authorization header.")
+    principal = await authenticator.authenticate(token.strip())
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: Role) -> Any:
+    """A dependency that lets only `roles` through, with a 403 problem for anyone else."""
+
+    async def dependency(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in roles:
+            allowed = ", ".join(r.value for r in roles)
+            raise Problem(
+                403,
+                "forbidden",
+                "Not allowed for your role",
+                f"This action is for the {allowed} role(s); your token is for {principal.role}.",
+            )
+        return principal
+
+    return Depends(dependency)

@@ -1,0 +1,95 @@
+"""Encryption of personal fields at rest, and keyed hashes for matching without names.
+
+Fields are sealed with AES-256-GCM under a key ring: the current key encrypts, every key in the
+ring decrypts, so keys rotate by adding a new current key and re-encrypting at leisure.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import Text, TypeDecorator
+from sqlalchemy.engine import Dialect
+
+_PREFIX = "enc1"
+
+
+def b64d(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def b64e(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def new_key() -> str:
+    """A fresh 256-bit key, base64url, for configuration."""
+    return b64e(os.urandom(32))
+
+
+class FieldCipher:
+    def __init__(self, keys: dict[str, str], current: str) -> None:
+        if current not in keys:
+            raise ValueError(f"current field key {current!r} is not in the key ring")
+        self._keys = {kid: AESGCM(b64d(key)) for kid, key in keys.items()}
+        for kid, key in keys.items():
+            if len(b64d(key)) != 32:
+                raise ValueError(f"field key {kid!r} must be 32 bytes")
+        self.current = current
+
+    def encrypt(self, plaintext: str) -> str:
+        nonce = os.urandom(12)
+        sealed = self._keys[self.current].encrypt(nonce, plaintext.encode(), self.current.encode())
+        return f"{_PREFIX}.{self.current}.{b64e(nonce + sealed)}"
+
+    def decrypt(self, token: str) -> str:
+        prefix, kid, body = token.split(".", 2)
+        if prefix != _PREFIX or kid not in self._keys:
+            raise ValueError("field was encrypted with a key that is not in the key ring")
+        raw = b64d(body)
+        try:
+            return self._keys[kid].decrypt(raw[:12], raw[12:], kid.encode()).decode()
+        except InvalidTag as exc:
+            raise ValueError("encrypted field failed its integrity check") from exc
+
+    def needs_rotation(self, token: str) -> bool:
+        return token.split(".", 2)[1] != self.current
+
+
+_cipher: FieldCipher | None = None
+
+
+def configure_field_cipher(cipher: FieldCipher) -> None:
+    """Install the process-wide cipher used by `Encrypted` columns."""
+    global _cipher
+    _cipher = cipher
+
+
+def field_cipher() -> FieldCipher:
+    if _cipher is None:
+        raise RuntimeError("field encryption is not configured for this process")
+    return _cipher
+
+
+class Encrypted(TypeDecorator[str]):
+    """A text column encrypted at rest; the application sees plaintext."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else field_cipher().encrypt(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else field_cipher().decrypt(value)
+
+
+def keyed_hash(key: str, *parts: str) -> str:
+    """HMAC-SHA256 over the parts: stable for matching, useless without the key."""
+    message = "\x1f".join(parts).encode()
+    return hmac.new(b64d(key), message, hashlib.sha256).hexdigest()

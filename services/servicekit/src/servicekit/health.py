@@ -1,0 +1,55 @@
+"""Liveness and readiness, without a token."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from servicekit.problems import problem_response
+
+ReadinessCheck = Callable[[], Awaitable[str | None]]  # returns why it is not ready, or None
+
+
+class Health(BaseModel):
+    status: str
+    checks: dict[str, str] = {}
+
+
+def health_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/health", response_model=Health)
+    async def health() -> Health:
+        """Liveness: the process is up."""
+        return Health(status="ok")
+
+    @router.get(
+        "/ready",
+        response_model=Health,
+        responses={503: {"description": "A dependency is unreachable; the problem says which."}},
+    )
+    async def ready(request: Request) -> JSONResponse | Health:
+        """Readiness: the database and NATS are reachable."""
+        results: dict[str, str] = {}
+        failures: list[str] = []
+        for name, check in checks.items():
+            try:
+                why = await check()
+            except Exception as exc:
+                why = f"{type(exc).__name__}: {exc}"
+            results[name] = "ok" if why is None else why
+            if why is not None:
+                failures.append(f"{name}: {why}")
+        if failures:
+            return problem_response(
+                request,
+                503,
+                detail="Not ready: " + "; ".join(failures),
+                extra={"checks": results},
+            )
+        return Health(status="ready", checks=results)
+
+    return router

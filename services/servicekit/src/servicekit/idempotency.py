@@ -1,0 +1,113 @@
+"""Idempotency-Key storage: a retried write gets the stored response, never a second effect.
+
+Same key and same body: the stored response again. Same key and another body: 422. The key is
+scoped to the caller and the operation, and stored in the same transaction as the write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Header
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicekit.db import utcnow
+from servicekit.problems import Problem
+from servicekit.tables import KitTables
+
+_KEY = re.compile(r"^[A-Za-z0-9._:\-]{8,200}$")
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status_code: int
+    body: Any
+    headers: dict[str, str]
+
+
+def fingerprint(payload: Any) -> str:
+    """A stable hash of a request body (canonical JSON)."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _key_problem(detail: str, status: int = 400) -> Problem:
+    return Problem(
+        status,
+        "idempotency-key",
+        "Idempotency-Key needed",
+        detail,
+        errors=[{"field": "header.Idempotency-Key", "message": detail}],
+    )
+
+
+async def required_idempotency_key(
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="A client-generated unique key (a UUID) so a retry is never applied twice.",
+        ),
+    ] = None,
+) -> str:
+    if idempotency_key is None:
+        raise _key_problem(
+            "Send an Idempotency-Key header (a new UUID for each referral) so a retry after a "
+            "lost response cannot create a second one."
+        )
+    if not _KEY.match(idempotency_key):
+        raise _key_problem(
+            "The Idempotency-Key must be 8 to 200 letters, digits or . _ : - (a UUID is ideal)."
+        )
+    return idempotency_key
+
+
+IdempotencyKey = Annotated[str, Depends(required_idempotency_key)]
+
+
+async def lookup(
+    session: AsyncSession, tables: KitTables, *, scope: str, key: str, request_hash: str
+) -> StoredResponse | None:
+    row = (
+        await session.execute(
+            select(tables.idempotency_keys).where(
+                tables.idempotency_keys.c.scope == scope, tables.idempotency_keys.c.key == key
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.request_hash != request_hash:
+        raise _key_problem(
+            "This Idempotency-Key was already used for a different request. Use a new key for a "
+            "new request.",
+            status=422,
+        )
+    return StoredResponse(row.status_code, row.response_body, dict(row.headers))
+
+
+async def remember(
+    session: AsyncSession,
+    tables: KitTables,
+    *,
+    scope: str,
+    key: str,
+    request_hash: str,
+    response: StoredResponse,
+) -> None:
+    await session.execute(
+        insert(tables.idempotency_keys).values(
+            scope=scope,
+            key=key,
+            request_hash=request_hash,
+            status_code=response.status_code,
+            response_body=response.body,
+            headers=response.headers,
+            created_at=utcnow(),
+        )
+    )

@@ -1,0 +1,213 @@
+"""The transactional outbox and its relay to JetStream.
+
+A service writes its change and its events in one transaction (`add_event`). The relay publishes
+unsent rows with `Nats-Msg-Id` = event id and marks them sent, so an event is never lost when
+NATS is down and never duplicated on the bus when the relay retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from typing import Any
+
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import CloudEvent
+from servicekit import bus
+from servicekit.db import Database, is_sqlite, utcnow
+from servicekit.tables import KitTables
+
+log = logging.getLogger(__name__)
+
+
+async def add_event(session: AsyncSession, tables: KitTables, event: CloudEvent) -> None:
+    """Stage `event` in the caller's transaction; it is published after commit."""
+    await session.execute(
+        insert(tables.outbox).values(
+            id=event.id,
+            subject=event.type,
+            payload=event.to_json().decode(),
+            created_at=utcnow(),
+            attempts=0,
+        )
+    )
+    session.info["events_written"] = True
+
+
+class OutboxRelay:
+    """Publishes outbox rows to JetStream; woken on commit, polling only as a safety net."""
+
+    def __init__(
+        self,
+        db: Database,
+        tables: KitTables,
+        nats_url: str | None,
+        *,
+        producer: str,
+        poll_seconds: float = 1.0,
+        batch_size: int = 200,
+        ack_timeout: float = 5.0,
+    ) -> None:
+        self.db = db
+        self.tables = tables
+        self.nats_url = nats_url
+        self.producer = producer
+        self.poll_seconds = poll_seconds
+        self.batch_size = batch_size
+        self.ack_timeout = ack_timeout
+        self._wake = asyncio.Event()
+        self._nc: Client | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._streams_ready = False
+        db.on_events_committed(self.wake)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    @property
+    def connected(self) -> bool:
+        return self._nc is not None and self._nc.is_connected
+
+    async def start(self) -> None:
+        if self.nats_url is None:
+            log.warning("no NATS configured: events stay in the outbox until one is")
+            return
+        self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.producer}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._nc is not None:
+            with contextlib.suppress(Exception):
+                await self._nc.close()
+
+    async def _ensure_connected(self) -> Client:
+        if self._nc is None:
+            assert self.nats_url is not None
+            self._nc = await bus.connect(self.nats_url, name=f"{self.producer}-outbox")
+        if not self._streams_ready:
+            await bus.ensure_streams(self._nc.jetstream(), self.producer)
+            self._streams_ready = True
+        return self._nc
+
+    async def _run(self) -> None:
+        backoff = 0.2
+        while True:
+            try:
+                await self._ensure_connected()
+                while await self.drain():
+                    pass
+                backoff = 0.2
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # NATS or the database is down: try again later
+                log.warning("outbox relay could not publish: %s", exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            self._wake.clear()
+
+    async def drain(self) -> int:
+        """Publish one batch of pending events; returns how many were published."""
+        nc = await self._ensure_connected()
+        js = nc.jetstream()
+        self._wake.clear()
+        if is_sqlite(self.db.url):
+            # One writer connection per process: never hold it while waiting on NATS.
+            async with self.db.session() as session:
+                rows = await self._pending_rows(session, lock=False)
+            if not rows:
+                return 0
+            sent, failed = await self._publish(js, rows)
+            async with self.db.session() as session:
+                await self._mark(session, sent, failed)
+                await session.commit()
+        else:
+            # Several relay instances share the table: SKIP LOCKED splits the work.
+            async with self.db.session() as session:
+                rows = await self._pending_rows(session, lock=True)
+                if not rows:
+                    return 0
+                sent, failed = await self._publish(js, rows)
+                await self._mark(session, sent, failed)
+                await session.commit()
+        if failed:
+            raise RuntimeError(f"{len(failed)} events could not be published: {failed[0][1]}")
+        return len(sent)
+
+    async def _pending_rows(self, session: AsyncSession, *, lock: bool) -> list[Row[Any, Any, Any]]:
+        outbox = self.tables.outbox
+        query = (
+            select(outbox.c.id, outbox.c.subject, outbox.c.payload)
+            .where(outbox.c.published_at.is_(None))
+            .order_by(outbox.c.created_at)
+            .limit(self.batch_size)
+        )
+        if lock:
+            query = query.with_for_update(skip_locked=True)
+        return list((await session.execute(query)).all())
+
+    async def _publish(
+        self, js: JetStreamContext, rows: list[Row[Any, Any, Any]]
+    ) -> tuple[list[uuid.UUID], list[tuple[uuid.UUID, str]]]:
+        futures = [
+            await js.publish_async(
+                row.subject, row.payload.encode(), headers={"Nats-Msg-Id": str(row.id)}
+            )
+            for row in rows
+        ]
+        try:
+            results = await asyncio.wait_for(
+                asyncio.gather(*futures, return_exceptions=True), timeout=self.ack_timeout
+            )
+        except TimeoutError:
+            for future in futures:
+                future.cancel()
+            results = [TimeoutError("no acknowledgement from JetStream")] * len(rows)
+        sent: list[uuid.UUID] = []
+        failed: list[tuple[uuid.UUID, str]] = []
+        for row, result in zip(rows, results, strict=True):
+            if isinstance(result, BaseException):
+                failed.append((row.id, str(result) or type(result).__name__))
+            else:
+                sent.append(row.id)
+        return sent, failed
+
+    async def _mark(
+        self,
+        session: AsyncSession,
+        sent: list[uuid.UUID],
+        failed: list[tuple[uuid.UUID, str]],
+    ) -> None:
+        outbox = self.tables.outbox
+        if sent:
+            await session.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(sent))
+                .values(published_at=utcnow(), attempts=outbox.c.attempts + 1)
+            )
+        for event_id, error in failed:
+            await session.execute(
+                update(outbox)
+                .where(outbox.c.id == event_id)
+                .values(attempts=outbox.c.attempts + 1, last_error=error[:500])
+            )
+
+    async def pending(self) -> int:
+        async with self.db.session() as session:
+            count = await session.scalar(
+                select(func.count())
+                .select_from(self.tables.outbox)
+                .where(self.tables.outbox.c.published_at.is_(None))
+            )
+            return int(count or 0)

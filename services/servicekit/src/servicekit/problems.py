@@ -1,0 +1,274 @@
+"""RFC 9457 problem details for every error a service can raise.
+
+Every response with status >= 400 is `application/problem+json` with a `type`, a short `title`, a
+`detail` a person can act on, and for bad input an `errors` list naming each field.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "urn:diversion:problem:"
+
+_TITLES = {
+    400: ("bad-request", "The request could not be read"),
+    401: ("unauthorised", "Sign in again"),
+    403: ("forbidden", "Not allowed"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    409: ("conflict", "Conflict"),
+    413: ("too-large", "Request too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("validation", "Some answers need correcting"),
+    429: ("too-many-requests", "Too many requests"),
+    500: ("internal", "Something went wrong on our side"),
+    503: ("unavailable", "Service temporarily unavailable"),
+}
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Dotted path of the field, e.g. person.date_of_birth")
+    message: str
+
+
+class ProblemDetail(BaseModel):
+    """The body of every error response."""
+
+    type: str = Field(examples=["urn:diversion:problem:validation"])
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+    not_before: str | None = Field(
+        default=None, description="When a barred person may be referred again (ISO date)."
+    )
+
+
+class Problem(Exception):
+    """A domain or HTTP error carrying its status and a message a person can act on."""
+
+    def __init__(
+        self,
+        status: int,
+        slug: str,
+        title: str,
+        detail: str,
+        *,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.slug = slug
+        self.title = title
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers
+        self.extra = extra or {}
+
+
+def problem_response(
+    request: Request | None,
+    status: int,
+    *,
+    slug: str | None = None,
+    title: str | None = None,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
+    default_slug, default_title = _TITLES.get(status, ("error", "Error"))
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + (slug or default_slug),
+        "title": title or default_title,
+        "status": status,
+        "detail": detail,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+    if errors:
+        body["errors"] = errors
+    body.update(extra or {})
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "header"}:
+        where, parts = parts[0], parts[1:]
+        if not parts:
+            return where
+        if where == "header":
+            return "header." + ".".join(parts)
+    # drop pydantic's union/function tags so the path is the field a person filled in
+    cleaned = [p for p in parts if not p.startswith("function-") and "[" not in p]
+    return ".".join(cleaned) or "body"
+
+
+def _message(error: dict[str, Any]) -> str:
+    message = str(error.get("msg", "is not valid"))
+    return message.removeprefix("Value error, ")
+
+
+def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    seen: set[tuple[str, str]] = set()
+    errors: list[dict[str, str]] = []
+    for error in exc.errors():
+        item = (_field_path(error.get("loc", ())), _message(error))
+        if item not in seen:
+            seen.add(item)
+            errors.append({"field": item[0], "message": item[1]})
+    return errors
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(
+            request,
+            exc.status,
+            slug=exc.slug,
+            title=exc.title,
+            detail=exc.detail,
+            errors=exc.errors,
+            headers=exc.headers,
+            extra=exc.extra,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = validation_errors(exc)
+        if any(e["field"] == "body" and "JSON" in e["message"] for e in errors):
+            return problem_response(
+                request, 400, detail="The request body is not valid JSON.", errors=errors
+            )
+        fields = ", ".join(e["field"] for e in errors)
+        return problem_response(request, 422, detail=f"Please correct: {fields}.", errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else "Request failed."
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"There is nothing at {request.url.path}."
+        if exc.status_code == 405:
+            detail = f"{request.method} is not supported on {request.url.path}."
+        return problem_response(
+            request, exc.status_code, detail=detail, headers=getattr(exc, "headers", None)
+        )
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(ConnectionError)
+    @app.exception_handler(OSError)
+    async def _database_down(request: Request, exc: Exception) -> JSONResponse:
+        log.error("database unavailable: %s", exc)
+        return problem_response(
+            request,
+            503,
+            detail="The database is not reachable just now. Nothing was saved; try again shortly.",
+            headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(
+            request,
+            500,
+            detail="The request failed on our side and nothing was saved. Try again, and report "
+            "it if it happens again.",
+        )
+
+
+class BodyGuard:
+    """Refuses bodies over the size limit (413) and writes that are not JSON (415).
+
+    Pure ASGI so an oversized body is refused while it streams, before it is buffered.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in {"POST", "PUT", "PATCH"}:
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        length = headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+            await self._refuse(scope, send, 413, self._too_large())
+            return
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        has_body = length not in (None, "0") or "transfer-encoding" in headers
+        if has_body and not (content_type == "application/json" or content_type.endswith("+json")):
+            await self._refuse(
+                scope,
+                send,
+                415,
+                "Send the request body as JSON with Content-Type: application/json.",
+            )
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _BodyTooLarge:
+            await self._refuse(scope, send, 413, self._too_large())
+
+    def _too_large(self) -> str:
+        return f"The request body is larger than {self.max_body_bytes} bytes."
+
+    async def _refuse(self, scope: Scope, send: Send, status: int, detail: str) -> None:
+        slug, title = _TITLES[status]
+        import json
+
+        body = json.dumps(
+            {
+                "type": TYPE_BASE + slug,
+                "title": title,
+                "status": status,
+                "detail": detail,
+                "instance": scope.get("path"),
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", PROBLEM_JSON.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+class _BodyTooLarge(Exception):
+    pass

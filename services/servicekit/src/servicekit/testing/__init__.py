@@ -1,0 +1,1 @@
+"""Test support shared by every service: real NATS servers, migrated databases, tokens."""
