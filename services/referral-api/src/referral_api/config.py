@@ -30,3 +30,23 @@ class Settings(ServiceSettings):
         description="Development only: the dev identity provider's folder, enabling the sign-in "
         "picker. Never set in production.",
     )
+    # The officers' portal signs in with the force's OpenID Connect provider (authorisation code
+    # with PKCE, a public client); these are published to it at /portal-config.json.
+    oidc_issuer: str | None = Field(default=None, description="The force's OIDC issuer URL.")
+    oidc_client_id: str | None = Field(
+        default=None, description="The portal's public client id at the force's provider."
+    )
+    oidc_authorization_endpoint: str | None = Field(
+        default=None, description="The provider's authorization endpoint (https)."
+    )
+    oidc_token_endpoint: str | None = Field(
+        default=None, description="The provider's token endpoint (https, CORS open to the portal)."
+    )
+    oidc_end_session_endpoint: str | None = Field(
+        default=None, description="Optional: the provider's end-session (sign-out) endpoint."
+    )
+    oidc_scope: str = Field(default="openid profile", description="Scopes the portal asks for.")
+    oidc_extra_authorize_params: dict[str, str] = Field(
+        default_factory=dict,
+        description='Extra authorization request parameters, e.g. {"audience": "diversion"}.',
+    )

@@ -12,6 +12,7 @@ from referral_api.db import kit
 from referral_api.devsignin import dev_sign_in_router
 from referral_api.eligibility.router import router as eligibility_router
 from referral_api.forces.router import router as force_router
+from referral_api.portal import portal_router
 from referral_api.referrals.router import router as referral_router
 from servicekit.app import ServiceRuntime, build_app
 from servicekit.logs import configure_logging
@@ -21,9 +22,11 @@ drug diversion. Every error is `application/problem+json`; writes that may be re
 `Idempotency-Key`. Contact details leave this service only sealed to the drug service."""
 
 
-def create_app(settings: Settings | None = None, *, start_background: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, start_background: bool = True, null_pool: bool = False
+) -> FastAPI:
     settings = settings or Settings()  # type: ignore[call-arg]
-    runtime = ServiceRuntime(settings, kit, producer="referral-api")
+    runtime = ServiceRuntime(settings, kit, producer="referral-api", null_pool=null_pool)
     app = build_app(
         runtime,
         title="referral-api",
@@ -34,6 +37,7 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
     )
     if settings.dev_idp_dir:
         app.include_router(dev_sign_in_router(settings.dev_idp_dir))
+    app.include_router(portal_router(settings))
     if settings.pwa_dir and Path(settings.pwa_dir).is_dir():
         app.mount("/", StaticFiles(directory=settings.pwa_dir, html=True), name="pwa")
     return app

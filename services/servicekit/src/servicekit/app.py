@@ -53,11 +53,12 @@ class ServiceRuntime:
         *,
         producer: str,
         subscriptions: Sequence[Subscription] = (),
+        null_pool: bool = False,
     ) -> None:
         self.settings = settings
         self.tables = tables
         self.producer = producer
-        self.db = Database(settings.database_url)
+        self.db = Database(settings.database_url, null_pool=null_pool)
         self.cipher = FieldCipher(settings.field_keys, settings.field_key_current)
         configure_field_cipher(self.cipher)
         self.authenticator = Authenticator(

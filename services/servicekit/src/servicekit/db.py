@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 # Explicit constraint names so migrations are stable across databases.
 NAMING_CONVENTION = {
@@ -73,16 +74,21 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def make_engine(url: str, *, null_pool: bool = False, **kwargs: Any) -> AsyncEngine:
     """An engine tuned per database.
 
     SQLite takes one writer at a time: a single pooled connection, WAL and synchronous=NORMAL
     keep write latency in milliseconds where a larger pool makes writers collide.
     """
+    if null_pool:
+        # a connection per use: for callers that run each request on its own event loop
+        kwargs["poolclass"] = NullPool
+    elif is_sqlite(url):
+        kwargs.update(pool_size=1, max_overflow=0)
+    else:
+        kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
     if is_sqlite(url):
-        engine = create_async_engine(
-            url, pool_size=1, max_overflow=0, connect_args={"timeout": 30}, **kwargs
-        )
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -94,7 +100,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, **kwargs)
+    return create_async_engine(url, **kwargs)
 
 
 class Database:

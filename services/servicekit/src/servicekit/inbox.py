@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import CloudEvent, parse_event
+from contracts import CloudEvent, UnknownEventType, parse_event
 from servicekit import bus
 from servicekit.db import Database, utcnow
 from servicekit.tables import KitTables
@@ -175,6 +175,12 @@ class EventConsumer:
         deliveries = msg.metadata.num_delivered if msg.metadata else 1
         try:
             event = parse_event(msg.data)
+        except UnknownEventType as exc:
+            # Newer than this reader (a new type is published beside the old): like a type
+            # this consumer has no handler for, acknowledge it rather than retry forever.
+            log.info("ignoring event on %s: %s", msg.subject, exc)
+            await msg.ack()
+            return Outcome.ignored
         except ValidationError as exc:
             await self._dead_letter(msg, None, subscription, f"unreadable event: {exc}", deliveries)
             await msg.term()

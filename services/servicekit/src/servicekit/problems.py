@@ -6,6 +6,7 @@ Every response with status >= 400 is `application/problem+json` with a `type`, a
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -15,6 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
@@ -153,11 +155,17 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = validation_errors(exc)
-        if any(e["field"] == "body" and "JSON" in e["message"] for e in errors):
+        # FastAPI reports unparseable JSON as loc ("body", <char offset>), type json_invalid.
+        unreadable = [e for e in exc.errors() if e.get("type") == "json_invalid"]
+        if unreadable:
+            reason = str((unreadable[0].get("ctx") or {}).get("error", "is not valid JSON"))
             return problem_response(
-                request, 400, detail="The request body is not valid JSON.", errors=errors
+                request,
+                400,
+                detail="The request body is not valid JSON.",
+                errors=[{"field": "body", "message": reason}],
             )
+        errors = validation_errors(exc)
         fields = ", ".join(e["field"] for e in errors)
         return problem_response(request, 422, detail=f"Please correct: {fields}.", errors=errors)
 
@@ -166,11 +174,15 @@ def install_problem_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else "Request failed."
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"There is nothing at {request.url.path}."
+        headers = getattr(exc, "headers", None)
         if exc.status_code == 405:
-            detail = f"{request.method} is not supported on {request.url.path}."
-        return problem_response(
-            request, exc.status_code, detail=detail, headers=getattr(exc, "headers", None)
-        )
+            allowed = _allowed_methods(request)
+            detail = (
+                f"{request.method} is not supported on {request.url.path}; "
+                f"use {', '.join(allowed)}."
+            )
+            headers = {"Allow": ", ".join(allowed)}
+        return problem_response(request, exc.status_code, detail=detail, headers=headers)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)
@@ -194,6 +206,19 @@ def install_problem_handlers(app: FastAPI) -> None:
             detail="The request failed on our side and nothing was saved. Try again, and report "
             "it if it happens again.",
         )
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method any route at this path accepts (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            match, _ = route.matches({**request.scope, "method": method})
+            if match is Match.FULL:
+                methods.add(method)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 class BodyGuard:
@@ -226,19 +251,31 @@ class BodyGuard:
             )
             return
         received = 0
+        too_large = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
+                    too_large = True
                     raise _BodyTooLarge
             return message
 
-        try:
-            await self.app(scope, limited_receive, send)
-        except _BodyTooLarge:
+        started = False
+
+        async def guarded_send(message: Message) -> None:
+            # The framework may catch the error while reading the body and answer for itself
+            # (FastAPI says 400); a body over the limit is always answered with 413 instead.
+            nonlocal started
+            if not too_large:
+                started = started or message["type"] == "http.response.start"
+                await send(message)
+
+        with contextlib.suppress(_BodyTooLarge):
+            await self.app(scope, limited_receive, guarded_send)
+        if too_large and not started:
             await self._refuse(scope, send, 413, self._too_large())
 
     def _too_large(self) -> str:

@@ -34,6 +34,7 @@ from servicekit.app import NOT_FOUND, SessionDep
 from servicekit.audit import record_access
 from servicekit.auth import CurrentPrincipal, Principal, Role, require_roles
 from servicekit.problems import PROBLEM_JSON, ProblemDetail
+from servicekit.types import IsoDate
 
 router = APIRouter(prefix="/v1", tags=["referrals"])
 
@@ -218,8 +219,8 @@ async def list_referrals(
     principal: CurrentPrincipal,
     session: SessionDep,
     status: Annotated[list[ReferralStatus] | None, Query(description="Any of these.")] = None,
-    submitted_from: Annotated[date | None, Query(description="On or after this day.")] = None,
-    submitted_to: Annotated[date | None, Query(description="On or before this day.")] = None,
+    submitted_from: Annotated[IsoDate | None, Query(description="On or after this day.")] = None,
+    submitted_to: Annotated[IsoDate | None, Query(description="On or before this day.")] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> ReferralPage:

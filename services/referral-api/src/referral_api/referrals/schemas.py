@@ -10,11 +10,11 @@ from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     EmailStr,
     Field,
+    StrictBool,
     StringConstraints,
     ValidationInfo,
     field_validator,
@@ -31,6 +31,7 @@ from contracts.vocabulary import (
     WithdrawalReason,
 )
 from referral_api.eligibility.rules import Decision
+from servicekit.types import IsoDate, IsoDateTime, Number
 
 # An encounter can be queued on a phone with no signal for a while, but not for weeks.
 MAX_ENCOUNTER_AGE = timedelta(days=30)
@@ -64,7 +65,7 @@ def _not_future_date(value: date) -> date:
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Postcode = Annotated[str, StringConstraints(max_length=10), AfterValidator(_postcode)]
 Phone = Annotated[str, StringConstraints(max_length=24), AfterValidator(_phone)]
-PastDate = Annotated[date, AfterValidator(_not_future_date)]
+PastDate = Annotated[IsoDate, AfterValidator(_not_future_date)]
 LanguageTag = Annotated[
     str, StringConstraints(pattern=r"^[a-zA-Z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$", max_length=35)
 ]
@@ -92,8 +93,8 @@ class Person(PersonIdentity):
     email: EmailStr | None = Field(default=None, max_length=254, validate_default=True)
     postcode: Postcode | None = None
     preferred_language: LanguageTag = "en"
-    interpreter_needed: bool = False
-    easy_read: bool = False
+    interpreter_needed: StrictBool = False
+    easy_read: StrictBool = False
 
     @field_validator("email")
     @classmethod
@@ -113,7 +114,7 @@ def _check_encounter_time(value: datetime) -> datetime:
 
 
 class Encounter(Strict):
-    occurred_at: Annotated[AwareDatetime, AfterValidator(_check_encounter_time)]
+    occurred_at: Annotated[IsoDateTime, AfterValidator(_check_encounter_time)]
     area: str = Field(min_length=1, max_length=64, description="The force's area code.")
     place: str | None = Field(default=None, max_length=200, description="Street or landmark.")
     origin: EncounterOrigin
@@ -134,7 +135,7 @@ class QuantityUnit(StrEnum):
 
 class SubstanceFound(Strict):
     substance: Substance
-    estimated_quantity: float = Field(gt=0, le=10_000)
+    estimated_quantity: Number = Field(gt=0, le=10_000)
     unit: QuantityUnit
     description: str | None = Field(
         default=None, max_length=100, description="For 'other': what it appeared to be."
@@ -142,9 +143,9 @@ class SubstanceFound(Strict):
 
 
 class Agreement(Strict):
-    agrees_to_engage: bool
-    consents_to_share_contact: bool
-    recorded_at: AwareDatetime
+    agrees_to_engage: StrictBool
+    consents_to_share_contact: StrictBool
+    recorded_at: IsoDateTime
 
     @field_validator("recorded_at")
     @classmethod
@@ -154,7 +155,7 @@ class Agreement(Strict):
         return value
 
 
-Answers = dict[Annotated[str, StringConstraints(max_length=64)], bool]
+Answers = dict[Annotated[str, StringConstraints(max_length=64)], StrictBool]
 
 
 class EligibilityCheckIn(Strict):
