@@ -1,0 +1,1 @@
+"""Whole-system tests: real services over HTTP with a real NATS server."""
