@@ -18,7 +18,6 @@ async def serving(app: Any, *, port: int | None = None) -> AsyncIterator[str]:
     port = port or free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # pytest owns them
     task = asyncio.create_task(server.serve())
     try:
         for _ in range(500):

@@ -1,0 +1,126 @@
+"""Bearer JWT authentication and roles, through the ASGI app of the fixture service."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+import jwt
+import pytest
+from kit_fixture_support import FORCE_A_ISSUER, Service, claims, sign
+
+from servicekit.devidp import DevIdentityProvider
+
+pytestmark = pytest.mark.db
+
+
+def assert_unauthorised(response: httpx.Response, reason: str) -> None:
+    assert response.status_code == 401, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    body = response.json()
+    assert body["type"] == "urn:diversion:problem:unauthorised"
+    assert body["status"] == 401
+    assert body["title"]
+    assert reason in body["detail"], body["detail"]
+    assert body["instance"] == "/whoami"
+
+
+async def whoami(service: Service, token: str) -> httpx.Response:
+    return await service.client.get("/whoami", headers={"Authorization": f"Bearer {token}"})
+
+
+async def test_a_valid_token_names_the_caller(service: Service) -> None:
+    token = service.token(
+        "worker", ["force-a", "force-b"], subject="w-42", scopes=["read", "write"], name="Sam"
+    )
+    response = await whoami(service, token)
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "subject": "w-42",
+        "role": "worker",
+        "forces": ["force-a", "force-b"],
+        "provider": "demo-provider",
+        "scopes": ["read", "write"],
+        "name": "Sam",
+    }
+
+
+async def test_an_issuer_may_speak_only_for_its_forces(service: Service) -> None:
+    own = sign(service.idp, claims(iss=FORCE_A_ISSUER, forces=["force-a"]))
+    assert (await whoami(service, own)).status_code == 200
+    other = sign(service.idp, claims(iss=FORCE_A_ISSUER, forces=["force-a", "force-b"]))
+    assert_unauthorised(await whoami(service, other), "may not speak for the forces")
+
+
+async def test_no_token_or_another_scheme_is_refused(service: Service) -> None:
+    assert_unauthorised(await service.client.get("/whoami"), "Send a bearer token")
+    basic = await service.client.get("/whoami", headers={"Authorization": "Basic dXNlcjpwYXNz"})
+    assert_unauthorised(basic, "Send a bearer token")
+    assert_unauthorised(await whoami(service, "not-a-jwt"), "not a JWT")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"exp": int(time.time()) - 120}, "expired"),
+        ({"aud": "another-platform"}, "not valid"),
+        ({"iss": "urn:someone:else"}, "issuer is not trusted"),
+        ({"role": None}, "known role"),
+        ({"role": "superuser"}, "known role"),
+        ({"sub": None}, "not valid"),
+    ],
+    ids=["expired", "wrong-audience", "wrong-issuer", "missing-role", "unknown-role", "no-sub"],
+)
+async def test_a_token_with_bad_claims_is_refused(
+    service: Service, overrides: dict[str, object], reason: str
+) -> None:
+    assert_unauthorised(await whoami(service, sign(service.idp, claims(**overrides))), reason)
+
+
+async def test_an_expired_dev_token_is_refused(service: Service) -> None:
+    assert_unauthorised(await whoami(service, service.token(ttl_seconds=-120)), "expired")
+
+
+async def test_a_key_the_service_does_not_trust_is_refused(
+    service: Service, tmp_path: Path
+) -> None:
+    stranger = DevIdentityProvider(tmp_path / "stranger")
+    assert_unauthorised(
+        await whoami(service, stranger.token(role="admin", forces=["force-a"])),
+        "key this service does not trust",
+    )
+    # a stranger's signature under the trusted key id fails the signature check
+    forged = jwt.encode(
+        claims(role="admin"),
+        stranger.key_path.read_bytes(),
+        algorithm="RS256",
+        headers={"kid": service.idp.kid},
+    )
+    assert_unauthorised(await whoami(service, forged), "not valid")
+
+
+@pytest.mark.parametrize("alg", ["none", "HS256"])
+async def test_other_algorithms_are_refused(service: Service, alg: str) -> None:
+    key = "" if alg == "none" else "a-shared-secret-anyone-could-guess"
+    token = jwt.encode(claims(role="admin"), key, algorithm=alg, headers={"kid": service.idp.kid})
+    assert_unauthorised(await whoami(service, token), "RS256")
+
+
+async def test_require_roles_refuses_other_roles_with_403(service: Service) -> None:
+    response = await service.client.get("/admin", headers=service.auth("officer"))
+    assert response.status_code == 403
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["type"] == "urn:diversion:problem:forbidden"
+    assert "admin, supervisor" in body["detail"] and "officer" in body["detail"]
+    assert "www-authenticate" not in response.headers
+
+    for role in ("admin", "supervisor"):
+        allowed = await service.client.get("/admin", headers=service.auth(role))
+        assert allowed.status_code == 200, allowed.text
+        assert allowed.json() == {"hello": f"force-a-{role}-1"}
+
+    nobody = await service.client.get("/admin")
+    assert nobody.status_code == 401

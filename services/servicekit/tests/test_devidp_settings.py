@@ -1,0 +1,108 @@
+"""The development identity provider, and settings that refuse to start without secrets."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from servicekit.auth import Authenticator, JWKSCache, Role
+from servicekit.devidp import ISSUER, DevIdentityProvider
+from servicekit.problems import Problem
+from servicekit.settings import ServiceSettings
+
+
+def authenticator_for(idp: DevIdentityProvider) -> Authenticator:
+    return Authenticator(
+        JWKSCache(idp.jwks_url), audience="diversion", trusted_issuers={ISSUER: ["*"]}
+    )
+
+
+async def test_a_dev_token_validates_against_its_own_jwks(tmp_path: Path) -> None:
+    idp = DevIdentityProvider(tmp_path / "idp")
+    assert idp.jwks_url.startswith("file://")
+    principal = await authenticator_for(idp).authenticate(
+        idp.token(role="facilitator", forces=["demo"], scopes=["sessions"])
+    )
+    assert principal.role is Role.facilitator
+    assert principal.forces == frozenset({"demo"})
+    assert principal.provider == "demo-provider"
+    assert principal.scopes == frozenset({"sessions"})
+    assert principal.force == "demo"
+
+
+async def test_keys_persist_across_instances_in_the_same_directory(tmp_path: Path) -> None:
+    first = DevIdentityProvider(tmp_path / "idp")
+    token = first.token(role="officer", forces=["demo"])
+    second = DevIdentityProvider(tmp_path / "idp")
+    assert second.kid == first.kid
+    assert second.key_path.read_bytes() == first.key_path.read_bytes()
+    assert (await authenticator_for(second).authenticate(token)).subject == "demo-officer-1"
+    assert oct(first.key_path.stat().st_mode & 0o777) == "0o600"
+
+    elsewhere = DevIdentityProvider(tmp_path / "other")
+    assert elsewhere.kid != first.kid
+    with pytest.raises(Problem) as refused:
+        await authenticator_for(elsewhere).authenticate(token)
+    assert refused.value.status == 401
+
+
+async def test_the_token_command_prints_a_token_the_services_accept(tmp_path: Path) -> None:
+    env = {**os.environ, "DEVIDP_DIR": str(tmp_path / "cli-idp")}
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [
+            sys.executable,
+            "-m",
+            "servicekit.devidp",
+            "token",
+            "--role",
+            "supervisor",
+            "--force",
+            "north",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    principal = await authenticator_for(DevIdentityProvider(tmp_path / "cli-idp")).authenticate(
+        result.stdout.strip()
+    )
+    assert (principal.role, principal.force) == (Role.supervisor, "north")
+
+
+def test_settings_have_no_default_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DATABASE_URL", "JWKS_URL", "TRUSTED_ISSUERS", "FIELD_KEYS", "FIELD_KEY_CURRENT"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ValidationError) as refused:
+        ServiceSettings()  # type: ignore[call-arg]
+    missing = {str(e["loc"][0]) for e in refused.value.errors() if e["type"] == "missing"}
+    assert {
+        "database_url",
+        "jwks_url",
+        "trusted_issuers",
+        "field_keys",
+        "field_key_current",
+    } <= missing
+
+
+def test_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    class KitSettings(ServiceSettings):
+        model_config = {**ServiceSettings.model_config, "env_prefix": "KIT_"}  # type: ignore[typeddict-item]
+
+    monkeypatch.setenv("KIT_DATABASE_URL", "sqlite+aiosqlite:///kit.db")
+    monkeypatch.setenv("KIT_JWKS_URL", "file:///jwks.json")
+    monkeypatch.setenv("KIT_TRUSTED_ISSUERS", '{"urn:x": ["force-a"]}')
+    monkeypatch.setenv("KIT_FIELD_KEYS", '{"k1": "abc"}')
+    monkeypatch.setenv("KIT_FIELD_KEY_CURRENT", "k1")
+    settings = KitSettings()  # type: ignore[call-arg]
+    assert settings.trusted_issuers == {"urn:x": ["force-a"]}
+    assert settings.field_keys == {"k1": "abc"}
+    assert settings.nats_url is None

@@ -1,0 +1,117 @@
+"""Idempotency-Key storage: a retry gets the stored response and never a second effect."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from kit_fixture_support import Service, count, kit, notes
+
+from servicekit.db import Database
+from servicekit.idempotency import StoredResponse, fingerprint, lookup, remember
+from servicekit.problems import Problem
+
+pytestmark = pytest.mark.db
+
+
+async def test_same_key_and_body_returns_the_stored_response(db: Database) -> None:
+    request_hash = fingerprint({"text": "hello", "n": 1})
+    stored = StoredResponse(201, {"id": "abc", "nested": [1, 2]}, {"Location": "/notes/abc"})
+    async with db.session() as session:
+        assert (
+            await lookup(session, kit, scope="u1:op", key="key-0001", request_hash=request_hash)
+            is None
+        )
+        await remember(
+            session, kit, scope="u1:op", key="key-0001", request_hash=request_hash, response=stored
+        )
+        await session.commit()
+    async with db.session() as session:
+        again = await lookup(
+            session,
+            kit,
+            scope="u1:op",
+            key="key-0001",
+            request_hash=fingerprint({"n": 1, "text": "hello"}),
+        )
+        assert again == stored  # key order in the body does not matter
+        # the key belongs to one caller and operation: another scope has not used it
+        assert (
+            await lookup(session, kit, scope="u2:op", key="key-0001", request_hash=request_hash)
+            is None
+        )
+
+
+async def test_same_key_with_another_body_is_a_422_problem(db: Database) -> None:
+    async with db.session() as session:
+        await remember(
+            session,
+            kit,
+            scope="u1:op",
+            key="key-0002",
+            request_hash=fingerprint({"text": "first"}),
+            response=StoredResponse(201, {}, {}),
+        )
+        await session.commit()
+    async with db.session() as session:
+        with pytest.raises(Problem) as caught:
+            await lookup(
+                session,
+                kit,
+                scope="u1:op",
+                key="key-0002",
+                request_hash=fingerprint({"text": "other"}),
+            )
+    assert caught.value.status == 422
+    assert caught.value.errors is not None
+    assert caught.value.errors[0]["field"] == "header.Idempotency-Key"
+    assert "different request" in caught.value.detail
+
+
+def test_fingerprint_depends_on_content_not_key_order() -> None:
+    assert fingerprint({"a": 1, "b": [1, 2]}) == fingerprint({"b": [1, 2], "a": 1})
+    assert fingerprint({"a": 1}) != fingerprint({"a": 2})
+    assert fingerprint({"b": [1, 2]}) != fingerprint({"b": [2, 1]})
+
+
+async def test_a_retried_request_creates_one_note_and_gets_the_same_answer(
+    service: Service,
+) -> None:
+    headers = {**service.auth(), "Idempotency-Key": str(uuid.uuid4())}
+    first = await service.client.post("/idempotent-notes", json={"text": "once"}, headers=headers)
+    second = await service.client.post("/idempotent-notes", json={"text": "once"}, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    assert first.headers["location"] == second.headers["location"]
+    assert await count(service.runtime.db, notes) == 1
+
+    reused = await service.client.post(
+        "/idempotent-notes", json={"text": "another"}, headers=headers
+    )
+    assert reused.status_code == 422
+    assert reused.headers["content-type"] == "application/problem+json"
+    assert reused.json()["errors"][0]["field"] == "header.Idempotency-Key"
+    assert await count(service.runtime.db, notes) == 1
+
+    fresh = {**service.auth(), "Idempotency-Key": str(uuid.uuid4())}
+    other = await service.client.post("/idempotent-notes", json={"text": "once"}, headers=fresh)
+    assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
+    assert await count(service.runtime.db, notes) == 2
+
+
+@pytest.mark.parametrize("key", [None, "short", "has spaces in it", "x" * 201])
+async def test_a_missing_or_malformed_key_is_a_400_naming_the_header(
+    service: Service, key: str | None
+) -> None:
+    headers = service.auth()
+    if key is not None:
+        headers["Idempotency-Key"] = key
+    response = await service.client.post("/idempotent-notes", json={"text": "hi"}, headers=headers)
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["type"] == "urn:diversion:problem:idempotency-key"
+    assert [e["field"] for e in body["errors"]] == ["header.Idempotency-Key"]
+    assert "Idempotency-Key" in body["detail"]
+    assert await count(service.runtime.db, notes) == 0
+    assert await count(service.runtime.db, kit.idempotency_keys) == 0
