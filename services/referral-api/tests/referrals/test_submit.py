@@ -243,3 +243,16 @@ async def test_integration_clients_name_the_officer(
     await submit(client, auth(sub="pc-1"), referral_body() | {"officer_id": "pc-2"})
     subjects = await rows(referral_database, "SELECT officer_subject FROM referrals")
     assert sorted(r[0] for r in subjects) == ["pc-1", "pc-4521"]
+
+
+async def test_parallel_retries_with_one_key_make_one_referral(
+    client: httpx.AsyncClient, auth: AuthHeaders, referral_database: str
+) -> None:
+    import asyncio
+
+    body, key = referral_body(), str(uuid.uuid4())
+    responses = await asyncio.gather(*(submit(client, auth(), body, key) for _ in range(5)))
+    assert {r.status_code for r in responses} == {201}
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert await scalar(referral_database, "SELECT count(*) FROM referrals") == 1
+    assert len(await outbox_events(referral_database, "referral.submitted.v1")) == 1

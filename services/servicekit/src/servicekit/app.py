@@ -32,6 +32,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: _problem("The request could not be read (malformed JSON or a missing header)."),
     401: _problem("No valid bearer token."),
     403: _problem("The caller's role may not do this."),
+    409: _problem("A conflicting change was made at the same moment; nothing was saved."),
     413: _problem("The body is too large."),
     415: _problem("The body is not JSON."),
     422: _problem("Some fields need correcting; `errors` names each one."),

@@ -9,11 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.db import utcnow
@@ -111,3 +113,34 @@ async def remember(
             created_at=utcnow(),
         )
     )
+
+
+async def run_once(
+    session: AsyncSession,
+    tables: KitTables,
+    *,
+    scope: str,
+    key: str,
+    payload: Any,
+    perform: Callable[[], Awaitable[StoredResponse]],
+) -> StoredResponse:
+    """Do a write at most once per key: replay the stored response, or perform, remember and
+    commit in one transaction. A parallel retry that loses the race gets the winner's response.
+    """
+    request_hash = fingerprint(payload)
+    stored = await lookup(session, tables, scope=scope, key=key, request_hash=request_hash)
+    if stored is not None:
+        return stored
+    response = await perform()
+    try:
+        await remember(
+            session, tables, scope=scope, key=key, request_hash=request_hash, response=response
+        )
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        stored = await lookup(session, tables, scope=scope, key=key, request_hash=request_hash)
+        if stored is None:
+            raise
+        return stored
+    return response

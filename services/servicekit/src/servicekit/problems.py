@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -183,6 +183,16 @@ def install_problem_handlers(app: FastAPI) -> None:
             )
             headers = {"Allow": ", ".join(allowed)}
         return problem_response(request, exc.status_code, detail=detail, headers=headers)
+
+    @app.exception_handler(IntegrityError)
+    async def _conflict(request: Request, exc: IntegrityError) -> JSONResponse:
+        log.warning("write conflicted with existing data: %s", exc.orig)
+        return problem_response(
+            request,
+            409,
+            detail="This conflicts with a change made at the same moment. Nothing was saved; "
+            "fetch the record again and retry.",
+        )
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)

@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
 
 from contracts.vocabulary import ReferralStatus
 from referral_api.db import kit
@@ -133,32 +132,24 @@ async def submit_referral(
 
     An ineligible person is refused with the reasons (and `not_before` when barred).
     """
-    scope = f"{principal.subject}:POST /v1/referrals"
-    request_hash = idempotency.fingerprint(body.model_dump(mode="json"))
-    stored = await idempotency.lookup(session, kit, scope=scope, key=key, request_hash=request_hash)
-    if stored is not None:
-        return JSONResponse(stored.body, status_code=stored.status_code, headers=stored.headers)
-    referral = await service.submit(
-        session=session, settings=settings, principal=principal, force=force, payload=body
-    )
-    response = idempotency.StoredResponse(
-        201, _created(referral), {"Location": f"/v1/referrals/{referral.id}"}
-    )
-    await idempotency.remember(
-        session, kit, scope=scope, key=key, request_hash=request_hash, response=response
-    )
-    try:
-        await session.commit()
-    except IntegrityError:
-        # The same key raced in from a parallel retry and won: answer with its response.
-        await session.rollback()
-        stored = await idempotency.lookup(
-            session, kit, scope=scope, key=key, request_hash=request_hash
+
+    async def perform() -> idempotency.StoredResponse:
+        referral = await service.submit(
+            session=session, settings=settings, principal=principal, force=force, payload=body
         )
-        if stored is None:
-            raise
-        return JSONResponse(stored.body, status_code=stored.status_code, headers=stored.headers)
-    return JSONResponse(response.body, status_code=201, headers=response.headers)
+        return idempotency.StoredResponse(
+            201, _created(referral), {"Location": f"/v1/referrals/{referral.id}"}
+        )
+
+    stored = await idempotency.run_once(
+        session,
+        kit,
+        scope=f"{principal.subject}:POST /v1/referrals",
+        key=key,
+        payload=body.model_dump(mode="json"),
+        perform=perform,
+    )
+    return JSONResponse(stored.body, status_code=stored.status_code, headers=stored.headers)
 
 
 async def _audited_read(
