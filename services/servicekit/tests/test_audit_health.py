@@ -108,3 +108,15 @@ async def test_ready_names_nats_when_the_relay_is_not_connected(
     assert body["checks"]["database"] == "ok"
     assert "NATS" in body["checks"]["nats"]
     assert body["detail"].startswith("Not ready: nats:")
+
+
+async def test_ready_can_be_asked_about_the_database_alone(service: Service) -> None:
+    """A load balancer asks only about the database: with NATS down, writes still succeed."""
+    client = service.client
+    whole = await client.get("/ready")
+    only_db = await client.get("/ready", params={"check": "database"})
+    assert only_db.status_code == 200
+    assert set(only_db.json()["checks"]) == {"database"}
+    assert set(whole.json().get("checks", {})) >= {"database"}
+    unknown = await client.get("/ready", params={"check": "moon"})
+    assert unknown.status_code == 422

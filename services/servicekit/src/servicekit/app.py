@@ -73,9 +73,17 @@ class ServiceRuntime:
             settings.nats_url,
             producer=producer,
             poll_seconds=settings.outbox_poll_seconds,
+            stream_replicas=settings.stream_replicas,
         )
         self.consumer = (
-            EventConsumer(self.db, tables, settings.nats_url, list(subscriptions), name=producer)
+            EventConsumer(
+                self.db,
+                tables,
+                settings.nats_url,
+                list(subscriptions),
+                name=producer,
+                stream_replicas=settings.stream_replicas,
+            )
             if subscriptions
             else None
         )

@@ -31,7 +31,7 @@ async def connect(url: str, *, name: str) -> Client:
     )
 
 
-def stream_config(stream: Stream) -> StreamConfig:
+def stream_config(stream: Stream, *, replicas: int = 1) -> StreamConfig:
     return StreamConfig(
         name=stream.name,
         subjects=list(stream.subjects),
@@ -41,12 +41,19 @@ def stream_config(stream: Stream) -> StreamConfig:
         # keep everything by default so reporting can rebuild from the start
         max_age=0,
         duplicate_window=DUPLICATE_WINDOW_SECONDS,
+        num_replicas=replicas,
     )
 
 
-async def ensure_stream(js: JetStreamContext, stream: Stream) -> None:
-    """Create the stream, or bring its subjects up to date; safe from several instances."""
-    config = stream_config(stream)
+async def ensure_stream(
+    js: JetStreamContext, stream: Stream, *, replicas: int = 1, update: bool = True
+) -> None:
+    """Create the stream if missing; its producer (`update`) also brings its settings up to date.
+
+    Safe from several instances at once. Consumers create a missing stream so they can bind
+    before the producer has started, but never change one: the producer owns its settings.
+    """
+    config = stream_config(stream, replicas=replicas)
     try:
         await js.stream_info(stream.name)
     except NotFoundError:
@@ -55,10 +62,13 @@ async def ensure_stream(js: JetStreamContext, stream: Stream) -> None:
             return
         except BadRequestError:
             pass  # another instance created it first
-    await js.update_stream(config)
+    if update:
+        await js.update_stream(config)
 
 
-async def ensure_streams(js: JetStreamContext, producer: str | None = None) -> None:
+async def ensure_streams(
+    js: JetStreamContext, producer: str | None = None, *, replicas: int = 1, update: bool = True
+) -> None:
     for stream in STREAMS:
         if producer is None or stream.producer == producer:
-            await ensure_stream(js, stream)
+            await ensure_stream(js, stream, replicas=replicas, update=update)

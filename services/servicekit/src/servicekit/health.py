@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -29,15 +30,38 @@ def health_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
     @router.get(
         "/ready",
         response_model=Health,
-        responses={503: {"description": "A dependency is unreachable; the problem says which."}},
+        responses={
+            503: {"description": "A dependency is unreachable; the problem says which."},
+            422: {"description": "An unknown check was named."},
+        },
     )
-    async def ready(request: Request) -> JSONResponse | Health:
+    async def ready(
+        request: Request,
+        check: Annotated[
+            list[str] | None,
+            Query(
+                description="Only these checks (e.g. `database` for a load balancer: with NATS "
+                "down, writes still succeed through the outbox)."
+            ),
+        ] = None,
+    ) -> JSONResponse | Health:
         """Readiness: the database and NATS are reachable."""
         results: dict[str, str] = {}
         failures: list[str] = []
-        for name, check in checks.items():
+        unknown = sorted(set(check or []) - set(checks))
+        if unknown:
+            return problem_response(
+                request,
+                422,
+                detail=f"Unknown check(s): {', '.join(unknown)}; known: {', '.join(checks)}.",
+                errors=[{"field": "check", "message": "is not a known check"}],
+            )
+        for name, probe in checks.items():
+            if check and name not in check:
+                continue
+            check_result = probe
             try:
-                why = await check()
+                why = await check_result()
             except Exception as exc:
                 why = f"{type(exc).__name__}: {exc}"
             results[name] = "ok" if why is None else why

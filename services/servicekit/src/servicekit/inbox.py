@@ -68,6 +68,7 @@ class EventConsumer:
         backoff: tuple[float, ...] = (0.5, 2.0, 10.0, 30.0, 60.0),
         batch_size: int = 100,
         ack_wait: float = 30.0,
+        stream_replicas: int = 1,
     ) -> None:
         self.db = db
         self.tables = tables
@@ -78,6 +79,7 @@ class EventConsumer:
         self.backoff = backoff
         self.batch_size = batch_size
         self.ack_wait = ack_wait
+        self.stream_replicas = stream_replicas
         self._nc: Client | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -130,7 +132,7 @@ class EventConsumer:
             try:
                 nc = await self._connect()
                 js = nc.jetstream()
-                await bus.ensure_streams(js)
+                await bus.ensure_streams(js, replicas=self.stream_replicas, update=False)
                 await self._ensure_consumer(js, subscription)
                 sub = await js.pull_subscribe_bind(
                     durable=subscription.durable, stream=subscription.stream

@@ -53,6 +53,7 @@ class OutboxRelay:
         poll_seconds: float = 1.0,
         batch_size: int = 200,
         ack_timeout: float = 5.0,
+        stream_replicas: int = 1,
     ) -> None:
         self.db = db
         self.tables = tables
@@ -61,6 +62,7 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
         self.ack_timeout = ack_timeout
+        self.stream_replicas = stream_replicas
         self._wake = asyncio.Event()
         self._nc: Client | None = None
         self._task: asyncio.Task[None] | None = None
@@ -94,7 +96,9 @@ class OutboxRelay:
             assert self.nats_url is not None
             self._nc = await bus.connect(self.nats_url, name=f"{self.producer}-outbox")
         if not self._streams_ready:
-            await bus.ensure_streams(self._nc.jetstream(), self.producer)
+            await bus.ensure_streams(
+                self._nc.jetstream(), self.producer, replicas=self.stream_replicas
+            )
             self._streams_ready = True
         return self._nc
 

@@ -28,6 +28,9 @@ class ServiceSettings(BaseSettings):
     # encryption at rest: key id -> base64url 32-byte key; the current key encrypts new data
     field_keys: dict[str, str]
     field_key_current: str
+    stream_replicas: int = Field(
+        default=1, ge=1, le=5, description="JetStream replicas of the streams this service owns."
+    )
     max_body_bytes: int = 64 * 1024
     outbox_poll_seconds: float = 1.0
     log_level: str = "INFO"
