@@ -55,6 +55,14 @@ def services(keys: dict[str, str]) -> list[Service]:
                 "DEV_IDP_DIR": str(LOCAL / "devidp"),
             },
         ),
+        Service(
+            "assessment-api",
+            8002,
+            "assessment_api.main:app",
+            "ASSESSMENT_",
+            seed="assessment_api.seed",
+            extra_env={"PRIVATE_KEY": keys["assessment_private_key"]},
+        ),
     ]
 
 

@@ -72,6 +72,32 @@ async def required_idempotency_key(
 IdempotencyKey = Annotated[str, Depends(required_idempotency_key)]
 
 
+async def optional_idempotency_key(
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Optional: a client-generated unique key (a UUID). A retry with the same "
+            "key and body gets the first response back and changes nothing.",
+        ),
+    ] = None,
+) -> str | None:
+    if idempotency_key is None:
+        return None
+    return await required_idempotency_key(idempotency_key)
+
+
+OptionalIdempotencyKey = Annotated[str | None, Depends(optional_idempotency_key)]
+
+
+def scope_for(subject: str, operation: str) -> str:
+    """The caller and the operation a key belongs to, within the column's 200 characters."""
+    scope = f"{subject}:{operation}"
+    if len(scope) <= 200:
+        return scope
+    return "sha256:" + hashlib.sha256(scope.encode()).hexdigest()
+
+
 async def lookup(
     session: AsyncSession, tables: KitTables, *, scope: str, key: str, request_hash: str
 ) -> StoredResponse | None:

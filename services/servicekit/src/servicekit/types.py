@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BeforeValidator, StrictBool
+from pydantic import AwareDatetime, BeforeValidator, Strict, StrictBool
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
@@ -35,6 +35,14 @@ def _iso_datetime(value: Any) -> Any:
     return value
 
 
+def _query_flag(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise ValueError("use true or false")
+
+
 def _json_number(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError("enter a number")
@@ -44,5 +52,8 @@ def _json_number(value: Any) -> Any:
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime)]
 Number = Annotated[float, BeforeValidator(_json_number)]
+Flag = Annotated[bool, Strict()]  # a JSON true or false, never 1 or "yes"
+Count = Annotated[int, Strict()]  # a JSON integer, never "5"
+QueryFlag = Annotated[bool, BeforeValidator(_query_flag)]  # ?overdue=true, never ?overdue=1
 
-__all__ = ["IsoDate", "IsoDateTime", "Number", "StrictBool"]
+__all__ = ["Count", "Flag", "IsoDate", "IsoDateTime", "Number", "QueryFlag", "StrictBool"]

@@ -1,0 +1,1 @@
+"""The telephone assessment: answers in progress, completion, scores and allocation."""

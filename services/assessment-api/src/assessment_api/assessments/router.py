@@ -1,0 +1,206 @@
+"""The assessment: read it, save it in progress, complete it with an allocation."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assessment_api.assessments import repository, service
+from assessment_api.assessments.models import Assessment
+from assessment_api.assessments.schemas import (
+    AllocationOut,
+    AssessmentIn,
+    AssessmentOut,
+    CompletionIn,
+    ProposalOut,
+    ReasonOut,
+    ScoreOut,
+    example_assessment,
+    example_override,
+)
+from assessment_api.cases.models import Case
+from assessment_api.cases.router import visible_case
+from assessment_api.db import kit
+from assessment_api.dependencies import WorkerDep
+from assessment_api.exceptions import assessment_not_found
+from assessment_api.idempotent import OptionalIdempotencyKey, respond_once
+from assessment_api.responses import CONFLICT, problem_responses
+from servicekit.app import NOT_FOUND, SessionDep
+from servicekit.audit import record_access
+from servicekit.idempotency import StoredResponse
+
+router = APIRouter(prefix="/v1", tags=["assessments"])
+
+
+def assessment_out(case: Case, assessment: Assessment) -> AssessmentOut:
+    scored = service.score(service.stored_answers(assessment), case)
+    completed = assessment.status == service.COMPLETED
+    proposal = None if completed else scored.proposal()
+    if completed:
+        # what was computed and stored at completion, with the versions then in force
+        scores = [ScoreOut.model_validate(s) for s in assessment.scores or []]
+    else:
+        scores = [ScoreOut.model_validate(s.as_dict()) for s in scored.scores]
+    return AssessmentOut(
+        id=assessment.id,
+        case_id=case.id,
+        status=assessment.status,
+        main_substance=scored.main_substance,
+        answers=scored.answers,
+        scores=scores,
+        missing=[] if completed else scored.missing,
+        proposal=(
+            ProposalOut(
+                pathway=proposal.pathway,
+                reasons=[ReasonOut(code=r.code.value, text=r.text) for r in proposal.reasons],
+                dependence_indicated=proposal.dependence_indicated,
+            )
+            if proposal
+            else None
+        ),
+        allocation=(
+            AllocationOut(
+                pathway=assessment.pathway,  # type: ignore[arg-type]
+                proposed_pathway=assessment.proposed_pathway,  # type: ignore[arg-type]
+                overridden=assessment.overridden,
+                override_reason=assessment.override_reason,
+                reasons=[ReasonOut.model_validate(r) for r in assessment.reasons or []],
+            )
+            if completed
+            else None
+        ),
+        started_at=assessment.started_at,
+        updated_at=assessment.updated_at,
+        completed_at=assessment.completed_at,
+    )
+
+
+async def _audit(session: AsyncSession, worker: WorkerDep, case: Case, purpose: str) -> None:
+    await record_access(
+        session,
+        kit,
+        worker.principal,
+        action="read",
+        resource_type="assessment",
+        resource_id=str(case.id),
+        force_id=case.force_id,
+        purpose=purpose,
+    )
+
+
+@router.get(
+    "/cases/{case_id}/assessment",
+    response_model=AssessmentOut,
+    operation_id="get_assessment",
+    responses=NOT_FOUND,
+)
+async def get_assessment(
+    case_id: uuid.UUID, worker: WorkerDep, session: SessionDep
+) -> AssessmentOut:
+    """The assessment saved so far (or completed), with the scores computed from it. Audited."""
+    case = await visible_case(session, worker, case_id)
+    assessment = await repository.for_case(session=session, case_id=case.id)
+    if assessment is None:
+        raise assessment_not_found()
+    await _audit(session, worker, case, "continue or review the assessment")
+    out = assessment_out(case, assessment)
+    await session.commit()
+    return out
+
+
+@router.put(
+    "/cases/{case_id}/assessment",
+    response_model=AssessmentOut,
+    operation_id="save_assessment",
+    responses={**NOT_FOUND, **problem_responses(CONFLICT)},
+)
+async def save_assessment(
+    case_id: uuid.UUID,
+    body: Annotated[
+        AssessmentIn,
+        Body(openapi_examples={"cannabis": {"value": example_assessment()}}),
+    ],
+    worker: WorkerDep,
+    session: SessionDep,
+) -> AssessmentOut:
+    """Save the assessment in progress (answers, needs, advice), replacing the last save.
+
+    Returns the scores computed so far, what is still missing, and once nothing is, the pathway
+    the rule proposes with its reasons. Answers are option codes from `GET /v1/instruments`;
+    scores are never accepted.
+    """
+    case = await visible_case(session, worker, case_id)
+    assessment = await service.save(session=session, case=case, answers=body, worker=worker)
+    out = assessment_out(case, assessment)
+    await session.commit()
+    return out
+
+
+@router.post(
+    "/cases/{case_id}/assessment/completion",
+    status_code=201,
+    response_model=AssessmentOut,
+    operation_id="complete_assessment",
+    responses={
+        201: {
+            "description": "Completed: the scores, the proposed pathway with its reasons, and the "
+            "allocation (overridden only with a written reason).",
+            "links": {
+                "GetAssessment": {
+                    "operationId": "get_assessment",
+                    "parameters": {"case_id": "$request.path.case_id"},
+                },
+                "GetCase": {
+                    "operationId": "get_case",
+                    "parameters": {"case_id": "$request.path.case_id"},
+                },
+            },
+        },
+        **NOT_FOUND,
+        **problem_responses(CONFLICT),
+    },
+)
+async def complete_assessment(
+    case_id: uuid.UUID,
+    body: Annotated[
+        CompletionIn,
+        Body(
+            openapi_examples={
+                "as_proposed": {"summary": "Accept the proposed pathway", "value": {}},
+                "override": {
+                    "summary": "Choose another, with a reason",
+                    "value": example_override(),
+                },
+            }
+        ),
+    ],
+    worker: WorkerDep,
+    session: SessionDep,
+    key: OptionalIdempotencyKey,
+) -> Any:
+    """Complete the saved assessment: the service scores it, proposes a pathway with its reasons,
+    applies an override only with a written reason (audited), and closes the case as assessed."""
+    case = await visible_case(session, worker, case_id)
+
+    async def perform() -> StoredResponse:
+        assessment, _, _ = await service.complete(
+            session=session, case=case, request=body, worker=worker
+        )
+        out = assessment_out(case, assessment)
+        return StoredResponse(
+            201,
+            out.model_dump(mode="json"),
+            {"Location": f"/v1/cases/{case.id}/assessment"},
+        )
+
+    return await respond_once(
+        session,
+        key=key,
+        subject=worker.subject,
+        operation=f"POST /v1/cases/{case_id}/assessment/completion",
+        payload=body.model_dump(mode="json"),
+        perform=perform,
+    )

@@ -1,0 +1,51 @@
+"""The referral events this service consumes, through the kit's idempotent consumer.
+
+`referral.submitted.v1` opens a case (once per referral, however often the event arrives);
+`referral.withdrawn.v1` closes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assessment_api.cases import service
+from assessment_api.config import Settings
+from contracts.events.v1 import ReferralSubmittedEvent, ReferralWithdrawnEvent
+from servicekit.inbox import Subscription
+
+log = logging.getLogger(__name__)
+
+STREAM = "REFERRAL"
+DURABLE = "assessment-api"
+
+
+class ReferralHandlers:
+    """Handlers holding the keys that open sealed contact details."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._private_keys = settings.private_keys()
+
+    async def submitted(self, session: AsyncSession, event: Any) -> None:
+        assert isinstance(event, ReferralSubmittedEvent)
+        case = await service.open_case(
+            session=session, data=event.data, private_keys=self._private_keys
+        )
+        if case is None:
+            log.info("referral %s already has a case", event.data.referral_id)
+
+    async def withdrawn(self, session: AsyncSession, event: Any) -> None:
+        assert isinstance(event, ReferralWithdrawnEvent)
+        await service.withdraw(session=session, data=event.data)
+
+    def subscription(self) -> Subscription:
+        return Subscription(
+            stream=STREAM,
+            durable=DURABLE,
+            handlers={
+                "referral.submitted.v1": self.submitted,
+                "referral.withdrawn.v1": self.withdrawn,
+            },
+        )

@@ -1,0 +1,80 @@
+"""A case and its contact attempts. The person's contact details are encrypted at rest."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from assessment_api.db import Base
+from servicekit.crypto import Encrypted
+from servicekit.db import GUID, UTCDateTime
+
+
+class CaseStatus(StrEnum):
+    awaiting_contact = "awaiting_contact"
+    contacted = "contacted"
+    assessed = "assessed"
+    not_engaged = "not_engaged"
+    withdrawn = "withdrawn"
+
+
+OPEN_STATUSES = (CaseStatus.awaiting_contact, CaseStatus.contacted)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_queue", "force_id", "status", "due_at", "received_at", "id"),
+        Index("ix_cases_sweep", "status", "engagement_deadline"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(GUID(), primary_key=True)
+    referral_id: Mapped[uuid.UUID] = mapped_column(GUID(), unique=True)
+    reference: Mapped[str] = mapped_column(String(32))
+    force_id: Mapped[str] = mapped_column(String(64))
+    area: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), comment="Referral submitted.")
+    first_contact_due: Mapped[datetime] = mapped_column(UTCDateTime())
+    engagement_deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+    # the next deadline the queue is ordered by: first contact, then the engagement deadline
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    main_substance: Mapped[str] = mapped_column(String(30))
+    substances: Mapped[list[str]] = mapped_column(JSON)
+    age_years: Mapped[int] = mapped_column(Integer)
+    is_rereferral: Mapped[bool] = mapped_column(Boolean)
+
+    # contact details, opened from the referral's sealed field and encrypted here
+    given_name: Mapped[str] = mapped_column(Encrypted())
+    family_name: Mapped[str] = mapped_column(Encrypted())
+    date_of_birth: Mapped[str] = mapped_column(Encrypted())
+    phone: Mapped[str | None] = mapped_column(Encrypted(), nullable=True)
+    email: Mapped[str | None] = mapped_column(Encrypted(), nullable=True)
+    postcode: Mapped[str | None] = mapped_column(Encrypted(), nullable=True)
+    preferred_language: Mapped[str] = mapped_column(String(35))
+    interpreter_needed: Mapped[bool] = mapped_column(Boolean)
+    easy_read: Mapped[bool] = mapped_column(Boolean)
+
+    first_contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    withdrawal_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ContactAttempt(Base):
+    __tablename__ = "contact_attempts"
+    __table_args__ = (Index("ix_contact_attempts_case", "case_id", "attempted_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(GUID(), primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(GUID(), ForeignKey("cases.id"))
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    channel: Mapped[str] = mapped_column(String(10))
+    result: Mapped[str] = mapped_column(String(30))
+    note: Mapped[str | None] = mapped_column(Encrypted(), nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())

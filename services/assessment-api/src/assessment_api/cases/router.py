@@ -1,0 +1,293 @@
+"""The worker's queue, one case (with contact details, audited), and contact attempts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assessment_api import cursors
+from assessment_api.assessments import repository as assessment_repository
+from assessment_api.cases import repository, service
+from assessment_api.cases.models import OPEN_STATUSES, Case, CaseStatus, ContactAttempt
+from assessment_api.cases.schemas import (
+    REACHED,
+    AssessmentState,
+    CaseOut,
+    CasePage,
+    CaseSummary,
+    ContactAttemptCreated,
+    ContactAttemptIn,
+    ContactAttemptOut,
+    ContactDetailsOut,
+    SafeguardingSummary,
+    SupportReferralSummary,
+    example_contact_attempt,
+    example_no_answer,
+)
+from assessment_api.db import kit
+from assessment_api.dependencies import Worker, WorkerDep
+from assessment_api.exceptions import case_not_found, invalid_field
+from assessment_api.idempotent import OptionalIdempotencyKey, respond_once
+from assessment_api.responses import CONFLICT, problem_responses
+from assessment_api.safeguarding import repository as safeguarding_repository
+from assessment_api.safeguarding.models import SafeguardingStatus
+from assessment_api.support import repository as support_repository
+from servicekit.app import NOT_FOUND, SessionDep
+from servicekit.audit import record_access
+from servicekit.idempotency import StoredResponse
+from servicekit.types import IsoDate, QueryFlag
+
+router = APIRouter(prefix="/v1", tags=["cases"])
+
+
+async def visible_case(session: AsyncSession, worker: Worker, case_id: uuid.UUID) -> Case:
+    """The case if the worker may work it; 404 alike for missing and not theirs."""
+    case = await repository.get_visible(session=session, forces=worker.forces, case_id=case_id)
+    if case is None:
+        raise case_not_found()
+    return case
+
+
+def summary(case: Case, *, attempts: int, now: datetime) -> CaseSummary:
+    status = CaseStatus(case.status)
+    return CaseSummary(
+        id=case.id,
+        referral_id=case.referral_id,
+        reference=case.reference,
+        force_id=case.force_id,
+        area=case.area,
+        status=status,
+        received_at=case.received_at,
+        first_contact_due=case.first_contact_due,
+        engagement_deadline=case.engagement_deadline,
+        due_at=case.due_at,
+        overdue=status in OPEN_STATUSES and case.due_at < now,
+        attempts=attempts,
+        main_substance=case.main_substance,  # type: ignore[arg-type]
+        preferred_language=case.preferred_language,
+        interpreter_needed=case.interpreter_needed,
+        easy_read=case.easy_read,
+    )
+
+
+def attempt_out(attempt: ContactAttempt) -> ContactAttemptOut:
+    return ContactAttemptOut(
+        id=attempt.id,
+        case_id=attempt.case_id,
+        attempted_at=attempt.attempted_at,
+        channel=attempt.channel,  # type: ignore[arg-type]
+        result=attempt.result,  # type: ignore[arg-type]
+        reached=attempt.result in REACHED,
+        note=attempt.note,
+        recorded_by=attempt.recorded_by,
+    )
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+@router.get("/cases", response_model=CasePage, operation_id="list_cases")
+async def list_cases(
+    worker: WorkerDep,
+    session: SessionDep,
+    status: Annotated[
+        list[CaseStatus] | None,
+        Query(
+            description="Any of these; the open cases (awaiting contact, contacted) when absent."
+        ),
+    ] = None,
+    due_from: Annotated[IsoDate | None, Query(description="Due on or after this day.")] = None,
+    due_to: Annotated[IsoDate | None, Query(description="Due on or before this day.")] = None,
+    overdue: Annotated[
+        QueryFlag | None, Query(description="true: only cases past their next deadline.")
+    ] = None,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> CasePage:
+    """The queue: the most overdue first (the soonest deadline), then the oldest referral.
+
+    The queue carries no contact details; open a case to read them (the read is audited).
+    """
+    if due_from and due_to and due_from > due_to:
+        raise invalid_field("due_from", "is after due_to")
+    now = datetime.now(UTC)
+    after = None
+    if cursor:
+        due_at, received_at, case_id = cursors.decode(cursor, 3)
+        try:
+            after = (
+                datetime.fromisoformat(due_at),
+                datetime.fromisoformat(received_at),
+                uuid.UUID(case_id),
+            )
+        except ValueError:
+            raise invalid_field("cursor", "is not a cursor from a previous page") from None
+    cases = await repository.queue(
+        session=session,
+        forces=worker.forces,
+        statuses=status or list(OPEN_STATUSES),
+        due_from=_day_start(due_from) if due_from else None,
+        due_before=_day_start(due_to + timedelta(days=1)) if due_to else None,
+        overdue=overdue,
+        now=now,
+        after=after,
+        limit=limit + 1,
+    )
+    page, more = cases[:limit], len(cases) > limit
+    counts = await repository.attempt_counts(session=session, case_ids=[c.id for c in page])
+    last = page[-1] if page else None
+    return CasePage(
+        items=[summary(c, attempts=counts.get(c.id, 0), now=now) for c in page],
+        next_cursor=(
+            cursors.encode(last.due_at.isoformat(), last.received_at.isoformat(), str(last.id))
+            if more and last
+            else None
+        ),
+    )
+
+
+async def case_out(session: AsyncSession, case: Case, *, now: datetime) -> CaseOut:
+    attempts = await repository.attempts_for(session=session, case_id=case.id)
+    assessment = await assessment_repository.for_case(session=session, case_id=case.id)
+    supports = await support_repository.for_case(session=session, case_id=case.id)
+    safeguarding = await safeguarding_repository.for_case(session=session, case_id=case.id)
+    return CaseOut(
+        **summary(case, attempts=len(attempts), now=now).model_dump(),
+        contact=ContactDetailsOut(
+            given_name=case.given_name,
+            family_name=case.family_name,
+            date_of_birth=date.fromisoformat(case.date_of_birth),
+            phone=case.phone,
+            email=case.email,
+            postcode=case.postcode,
+            preferred_language=case.preferred_language,
+            interpreter_needed=case.interpreter_needed,
+            easy_read=case.easy_read,
+        ),
+        age_years=case.age_years,
+        substances=case.substances,  # type: ignore[arg-type]
+        is_rereferral=case.is_rereferral,
+        first_contacted_at=case.first_contacted_at,
+        closed_at=case.closed_at,
+        withdrawal_reason=case.withdrawal_reason,
+        contact_attempts=[attempt_out(a) for a in attempts],
+        assessment=(
+            AssessmentState(
+                status=assessment.status,
+                pathway=assessment.pathway,  # type: ignore[arg-type]
+                overridden=assessment.overridden,
+            )
+            if assessment
+            else None
+        ),
+        support_referrals=[
+            SupportReferralSummary(
+                id=referral.id,
+                service_id=referral.service_id,
+                service_name=name,
+                need_domain=referral.need,  # type: ignore[arg-type]
+                referred_at=referral.referred_at,
+            )
+            for referral, name in supports
+        ],
+        safeguarding_referrals=[
+            SafeguardingSummary(
+                id=s.id,
+                category=s.category,  # type: ignore[arg-type]
+                status=s.status,
+                raised_at=s.raised_at,
+                needs_follow_up=s.status == SafeguardingStatus.open.value,
+            )
+            for s in safeguarding
+        ],
+    )
+
+
+@router.get(
+    "/cases/{case_id}",
+    response_model=CaseOut,
+    operation_id="get_case",
+    responses=NOT_FOUND,
+)
+async def get_case(case_id: uuid.UUID, worker: WorkerDep, session: SessionDep) -> CaseOut:
+    """One case with the person's contact details, attempts and referrals. The read is audited."""
+    case = await visible_case(session, worker, case_id)
+    await record_access(
+        session,
+        kit,
+        worker.principal,
+        action="read",
+        resource_type="case",
+        resource_id=str(case.id),
+        force_id=case.force_id,
+        purpose="contact and assess the person",
+    )
+    out = await case_out(session, case, now=datetime.now(UTC))
+    await session.commit()
+    return out
+
+
+@router.post(
+    "/cases/{case_id}/contact-attempts",
+    status_code=201,
+    response_model=ContactAttemptCreated,
+    operation_id="record_contact_attempt",
+    responses={
+        201: {
+            "description": "The attempt is recorded.",
+            "links": {
+                "GetCase": {
+                    "operationId": "get_case",
+                    "parameters": {"case_id": "$request.path.case_id"},
+                }
+            },
+        },
+        **NOT_FOUND,
+        **problem_responses(CONFLICT),
+    },
+)
+async def record_contact_attempt(
+    case_id: uuid.UUID,
+    body: Annotated[
+        ContactAttemptIn,
+        Body(
+            openapi_examples={
+                "answered": {"summary": "Reached by phone", "value": example_contact_attempt()},
+                "voicemail": {"summary": "Left a voicemail", "value": example_no_answer()},
+            }
+        ),
+    ],
+    worker: WorkerDep,
+    session: SessionDep,
+    key: OptionalIdempotencyKey,
+) -> Any:
+    """Log a contact attempt (time, channel, result). The first attempt that reaches the person
+    marks the case contacted and tells the police side, once."""
+    case = await visible_case(session, worker, case_id)
+
+    async def perform() -> StoredResponse:
+        attempt, first = await service.record_contact_attempt(
+            session=session, case=case, payload=body, recorded_by=worker.subject
+        )
+        created = ContactAttemptCreated(
+            **attempt_out(attempt).model_dump(),
+            case_status=CaseStatus(case.status),
+            first_contact=first,
+        )
+        return StoredResponse(
+            201, created.model_dump(mode="json"), {"Location": f"/v1/cases/{case.id}"}
+        )
+
+    return await respond_once(
+        session,
+        key=key,
+        subject=worker.subject,
+        operation=f"POST /v1/cases/{case_id}/contact-attempts",
+        payload=body.model_dump(mode="json"),
+        perform=perform,
+    )

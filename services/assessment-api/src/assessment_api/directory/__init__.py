@@ -1,0 +1,1 @@
+"""The directory of local support services per force area, imported from Open Referral UK JSON."""

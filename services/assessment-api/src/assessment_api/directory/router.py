@@ -1,0 +1,82 @@
+"""GET /v1/services: the local services directory, searchable by need and postcode."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from assessment_api import cursors
+from assessment_api.dependencies import WorkerDep
+from assessment_api.directory import repository
+from assessment_api.directory.models import DirectoryService
+from assessment_api.directory.postcodes import district_of
+from assessment_api.directory.schemas import DirectoryPage, DirectoryServiceOut, OrganisationOut
+from assessment_api.exceptions import invalid_field
+from contracts.vocabulary import NeedDomain
+from servicekit.app import SessionDep
+
+router = APIRouter(prefix="/v1", tags=["directory"])
+
+
+def service_out(service: DirectoryService, needs: list[str]) -> DirectoryServiceOut:
+    return DirectoryServiceOut(
+        id=service.id,
+        force_id=service.force_id,
+        name=service.name,
+        organisation=OrganisationOut(id=service.organization_id, name=service.organization_name),
+        description=service.description,
+        email=service.email,
+        url=service.url,
+        phone=service.phone,
+        eligibility=service.eligibility,
+        needs=needs,  # type: ignore[arg-type]
+        service_areas=service.service_areas,
+    )
+
+
+@router.get("/services", response_model=DirectoryPage, operation_id="search_services")
+async def search_services(
+    worker: WorkerDep,
+    session: SessionDep,
+    need: Annotated[NeedDomain | None, Query(description="The need to meet.")] = None,
+    postcode: Annotated[
+        str | None,
+        Query(
+            max_length=10,
+            description="The person's postcode or postcode district (B1 1AA or B1).",
+            examples=["B1"],
+        ),
+    ] = None,
+    force: Annotated[
+        str | None, Query(max_length=64, description="One of your forces; all when absent.")
+    ] = None,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> DirectoryPage:
+    """Local services of your forces' areas that meet a need, near a postcode, by name."""
+    district = None
+    if postcode is not None:
+        district = district_of(postcode)
+        if district is None:
+            raise invalid_field("postcode", "enter a postcode or a postcode district, like B1")
+    forces = worker.forces if force is None else worker.forces & {force}
+    after = None
+    if cursor:
+        name, force_id, service_id = cursors.decode(cursor, 3)
+        after = (name, force_id, service_id)
+    services = await repository.search(
+        session=session,
+        forces=forces,
+        need=need,
+        district=district,
+        after=after,
+        limit=limit + 1,
+    )
+    page, more = services[:limit], len(services) > limit
+    needs = await repository.needs_of(session=session, services=page)
+    last = page[-1] if page else None
+    return DirectoryPage(
+        items=[service_out(s, needs.get((s.force_id, s.id), [])) for s in page],
+        next_cursor=cursors.encode(last.name, last.force_id, last.id) if more and last else None,
+    )

@@ -1,0 +1,31 @@
+"""The directory as the worker searches it."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from contracts.vocabulary import NeedDomain
+
+
+class OrganisationOut(BaseModel):
+    id: str
+    name: str
+
+
+class DirectoryServiceOut(BaseModel):
+    id: str = Field(description="The service's id; name it in a support referral.")
+    force_id: str
+    name: str
+    organisation: OrganisationOut
+    description: str
+    email: str | None
+    url: str | None
+    phone: str | None
+    eligibility: str | None
+    needs: list[NeedDomain]
+    service_areas: list[str] = Field(description="As published; empty covers the whole area.")
+
+
+class DirectoryPage(BaseModel):
+    items: list[DirectoryServiceOut]
+    next_cursor: str | None

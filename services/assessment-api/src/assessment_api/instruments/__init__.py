@@ -1,0 +1,1 @@
+"""The screening instruments (AUDIT-C, AUDIT, PGSI, SDS): items, options, bands, versions."""

@@ -1,0 +1,92 @@
+"""assessment-api: create_app() wires routers, errors, the outbox relay, the referral consumer
+and the not-engaged sweep."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi import FastAPI
+
+from assessment_api.assessments.router import router as assessment_router
+from assessment_api.cases.consumers import ReferralHandlers
+from assessment_api.cases.router import router as case_router
+from assessment_api.cases.sweep import NotEngagedSweep
+from assessment_api.config import Settings
+from assessment_api.db import kit
+from assessment_api.directory.router import router as directory_router
+from assessment_api.instruments.router import router as instrument_router
+from assessment_api.safeguarding.router import router as safeguarding_router
+from assessment_api.support.router import router as support_router
+from servicekit.app import ServiceRuntime, build_app
+from servicekit.inbox import Subscription
+from servicekit.logs import configure_logging
+from servicekit.tables import KitTables
+
+PRODUCER = "assessment-api"
+
+DESCRIPTION = """The provider's side of police drug diversion: the worker's queue of cases, contact
+attempts, the telephone assessment (AUDIT-C/AUDIT, PGSI, SDS, the holistic check and harm-reduction
+advice), allocation to a pathway, and support and safeguarding referrals. Only workers of a
+provider serving the case's force see it. Every error is `application/problem+json`; writes that
+may be retried take an optional `Idempotency-Key`."""
+
+
+class AssessmentRuntime(ServiceRuntime):
+    """The kit's runtime plus the not-engaged sweep, started and stopped with the app."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        tables: KitTables,
+        *,
+        producer: str,
+        subscriptions: Sequence[Subscription] = (),
+    ) -> None:
+        super().__init__(settings, tables, producer=producer, subscriptions=subscriptions)
+        self.sweep = NotEngagedSweep(
+            self.db,
+            interval_seconds=settings.not_engaged_sweep_seconds,
+            batch_size=settings.not_engaged_sweep_batch,
+        )
+
+    async def start(self) -> None:
+        await super().start()
+        await self.sweep.start()
+
+    async def stop(self) -> None:
+        await self.sweep.stop()
+        await super().stop()
+
+
+def create_runtime(settings: Settings) -> AssessmentRuntime:
+    handlers = ReferralHandlers(settings)
+    return AssessmentRuntime(
+        settings, kit, producer=PRODUCER, subscriptions=[handlers.subscription()]
+    )
+
+
+def create_app(settings: Settings | None = None, *, start_background: bool = True) -> FastAPI:
+    settings = settings or Settings()  # type: ignore[call-arg]
+    runtime = create_runtime(settings)
+    return build_app(
+        runtime,
+        title="assessment-api",
+        version="1.0.0",
+        description=DESCRIPTION,
+        routers=[
+            case_router,
+            assessment_router,
+            instrument_router,
+            directory_router,
+            support_router,
+            safeguarding_router,
+        ],
+        start_background=start_background,
+    )
+
+
+def app() -> FastAPI:
+    """Factory for uvicorn: `uvicorn --factory assessment_api.main:app`."""
+    settings = Settings()  # type: ignore[call-arg]
+    configure_logging("assessment-api", level=settings.log_level, json_logs=settings.json_logs)
+    return create_app(settings)

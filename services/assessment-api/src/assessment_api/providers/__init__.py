@@ -1,0 +1,1 @@
+"""Which provider serves which forces: a worker sees only cases of forces their provider serves."""

@@ -1,0 +1,1 @@
+"""Safeguarding referrals: raised, followed up, and closed with a note."""

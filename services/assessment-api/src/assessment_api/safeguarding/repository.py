@@ -1,0 +1,94 @@
+"""Queries for safeguarding referrals, scoped to the forces the worker may work."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import CursorResult, literal, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assessment_api.safeguarding.models import (
+    SafeguardingFollowUp,
+    SafeguardingReferral,
+    SafeguardingStatus,
+)
+
+
+async def for_case(*, session: AsyncSession, case_id: uuid.UUID) -> list[SafeguardingReferral]:
+    rows = await session.scalars(
+        select(SafeguardingReferral)
+        .where(SafeguardingReferral.case_id == case_id)
+        .order_by(SafeguardingReferral.raised_at, SafeguardingReferral.id)
+    )
+    return list(rows.all())
+
+
+async def get_visible(
+    *, session: AsyncSession, forces: Collection[str], referral_id: uuid.UUID
+) -> SafeguardingReferral | None:
+    referral: SafeguardingReferral | None = await session.scalar(
+        select(SafeguardingReferral).where(
+            SafeguardingReferral.id == referral_id,
+            SafeguardingReferral.force_id.in_(sorted(forces)),
+        )
+    )
+    return referral
+
+
+async def follow_ups(
+    *, session: AsyncSession, referral_id: uuid.UUID
+) -> list[SafeguardingFollowUp]:
+    rows = await session.scalars(
+        select(SafeguardingFollowUp)
+        .where(SafeguardingFollowUp.referral_id == referral_id)
+        .order_by(SafeguardingFollowUp.at, SafeguardingFollowUp.id)
+    )
+    return list(rows.all())
+
+
+async def listed(
+    *,
+    session: AsyncSession,
+    forces: Collection[str],
+    statuses: Collection[SafeguardingStatus],
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[SafeguardingReferral]:
+    """Oldest first, so the referral waiting longest for follow-up comes first."""
+    query = select(SafeguardingReferral).where(
+        SafeguardingReferral.force_id.in_(sorted(forces)),
+        SafeguardingReferral.status.in_([s.value for s in statuses]),
+    )
+    if after is not None:
+        raised_at, referral_id = after
+        query = query.where(
+            tuple_(SafeguardingReferral.raised_at, SafeguardingReferral.id)
+            > tuple_(
+                literal(raised_at, type_=SafeguardingReferral.raised_at.type),
+                literal(referral_id, type_=SafeguardingReferral.id.type),
+            )
+        )
+    query = query.order_by(SafeguardingReferral.raised_at, SafeguardingReferral.id).limit(limit)
+    return list((await session.scalars(query)).all())
+
+
+async def claim_open(
+    *, session: AsyncSession, referral_id: uuid.UUID, close: bool, now: datetime, by: str
+) -> bool:
+    """Lock an open referral for a follow-up (closing it when asked); False when closed."""
+    values: dict[str, object] = {"status": SafeguardingStatus.open.value}
+    if close:
+        values = {"status": SafeguardingStatus.closed.value, "closed_at": now, "closed_by": by}
+    result = await session.execute(
+        update(SafeguardingReferral)
+        .where(
+            SafeguardingReferral.id == referral_id,
+            SafeguardingReferral.status == SafeguardingStatus.open.value,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount) == 1

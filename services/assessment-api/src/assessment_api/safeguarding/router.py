@@ -1,0 +1,254 @@
+"""Safeguarding referrals: raise one on a case, follow it up, close it with a note, and list
+those still needing follow-up."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assessment_api import cursors
+from assessment_api.cases import repository as case_repository
+from assessment_api.cases.router import visible_case
+from assessment_api.db import kit
+from assessment_api.dependencies import WorkerDep
+from assessment_api.exceptions import invalid_field, safeguarding_referral_not_found
+from assessment_api.idempotent import OptionalIdempotencyKey, respond_once
+from assessment_api.responses import CONFLICT, problem_responses
+from assessment_api.safeguarding import repository, service
+from assessment_api.safeguarding.models import SafeguardingReferral, SafeguardingStatus
+from assessment_api.safeguarding.schemas import (
+    FollowUpOut,
+    SafeguardingListItem,
+    SafeguardingPage,
+    SafeguardingReferralIn,
+    SafeguardingReferralOut,
+    SafeguardingUpdateIn,
+    example_closing,
+    example_follow_up,
+    example_safeguarding_referral,
+)
+from servicekit.app import NOT_FOUND, SessionDep
+from servicekit.audit import record_access
+from servicekit.idempotency import StoredResponse
+
+router = APIRouter(prefix="/v1", tags=["safeguarding referrals"])
+
+
+async def referral_out(
+    session: AsyncSession, referral: SafeguardingReferral
+) -> SafeguardingReferralOut:
+    follow_ups = await repository.follow_ups(session=session, referral_id=referral.id)
+    status = SafeguardingStatus(referral.status)
+    return SafeguardingReferralOut(
+        id=referral.id,
+        case_id=referral.case_id,
+        force_id=referral.force_id,
+        category=referral.category,  # type: ignore[arg-type]
+        concern=referral.concern,
+        referred_to=referral.referred_to,
+        urgent=referral.urgent,
+        status=status,
+        needs_follow_up=status is SafeguardingStatus.open,
+        raised_at=referral.raised_at,
+        raised_by=referral.raised_by,
+        closed_at=referral.closed_at,
+        follow_ups=[
+            FollowUpOut(id=f.id, note=f.note, closing=f.closing, at=f.at, by=f.by)
+            for f in follow_ups
+        ],
+    )
+
+
+@router.post(
+    "/cases/{case_id}/safeguarding-referrals",
+    status_code=201,
+    response_model=SafeguardingReferralOut,
+    operation_id="raise_safeguarding_referral",
+    responses={
+        201: {
+            "description": "Raised; it stays open, listed as needing follow-up, until closed.",
+            "links": {
+                "FollowUpSafeguardingReferral": {
+                    "operationId": "follow_up_safeguarding_referral",
+                    "parameters": {"safeguarding_referral_id": "$response.body#/id"},
+                },
+                "GetCase": {
+                    "operationId": "get_case",
+                    "parameters": {"case_id": "$request.path.case_id"},
+                },
+            },
+        },
+        **NOT_FOUND,
+        **problem_responses(CONFLICT),
+    },
+)
+async def raise_safeguarding_referral(
+    case_id: uuid.UUID,
+    body: Annotated[
+        SafeguardingReferralIn,
+        Body(openapi_examples={"exploitation": {"value": example_safeguarding_referral()}}),
+    ],
+    worker: WorkerDep,
+    session: SessionDep,
+    key: OptionalIdempotencyKey,
+) -> Any:
+    """Raise a safeguarding referral for the person. It must be followed up and closed."""
+    case = await visible_case(session, worker, case_id)
+
+    async def perform() -> StoredResponse:
+        referral = await service.raise_referral(
+            session=session, case=case, payload=body, raised_by=worker.subject
+        )
+        out = await referral_out(session, referral)
+        return StoredResponse(
+            201,
+            out.model_dump(mode="json"),
+            {"Location": f"/v1/safeguarding-referrals/{referral.id}"},
+        )
+
+    return await respond_once(
+        session,
+        key=key,
+        subject=worker.subject,
+        operation=f"POST /v1/cases/{case_id}/safeguarding-referrals",
+        payload=body.model_dump(mode="json"),
+        perform=perform,
+    )
+
+
+async def visible_referral(
+    session: AsyncSession, worker: WorkerDep, referral_id: uuid.UUID
+) -> SafeguardingReferral:
+    referral = await repository.get_visible(
+        session=session, forces=worker.forces, referral_id=referral_id
+    )
+    if referral is None:
+        raise safeguarding_referral_not_found()
+    return referral
+
+
+@router.get(
+    "/safeguarding-referrals/{safeguarding_referral_id}",
+    response_model=SafeguardingReferralOut,
+    operation_id="get_safeguarding_referral",
+    responses=NOT_FOUND,
+)
+async def get_safeguarding_referral(
+    safeguarding_referral_id: uuid.UUID, worker: WorkerDep, session: SessionDep
+) -> SafeguardingReferralOut:
+    """One safeguarding referral with its follow-ups. The read is audited."""
+    referral = await visible_referral(session, worker, safeguarding_referral_id)
+    await record_access(
+        session,
+        kit,
+        worker.principal,
+        action="read",
+        resource_type="safeguarding_referral",
+        resource_id=str(referral.id),
+        force_id=referral.force_id,
+        purpose="follow up a safeguarding referral",
+    )
+    out = await referral_out(session, referral)
+    await session.commit()
+    return out
+
+
+@router.patch(
+    "/safeguarding-referrals/{safeguarding_referral_id}",
+    response_model=SafeguardingReferralOut,
+    operation_id="follow_up_safeguarding_referral",
+    responses={**NOT_FOUND, **problem_responses(CONFLICT)},
+)
+async def follow_up_safeguarding_referral(
+    safeguarding_referral_id: uuid.UUID,
+    body: Annotated[
+        SafeguardingUpdateIn,
+        Body(
+            openapi_examples={
+                "follow_up": {"summary": "Record a follow-up", "value": example_follow_up()},
+                "close": {"summary": "Close it with a note", "value": example_closing()},
+            }
+        ),
+    ],
+    worker: WorkerDep,
+    session: SessionDep,
+    key: OptionalIdempotencyKey,
+) -> Any:
+    """Record a follow-up; send `status: closed` to close the referral with that note."""
+    referral = await visible_referral(session, worker, safeguarding_referral_id)
+
+    async def perform() -> StoredResponse:
+        updated = await service.follow_up(
+            session=session, referral=referral, payload=body, by=worker.subject
+        )
+        out = await referral_out(session, updated)
+        return StoredResponse(200, out.model_dump(mode="json"), {})
+
+    return await respond_once(
+        session,
+        key=key,
+        subject=worker.subject,
+        operation=f"PATCH /v1/safeguarding-referrals/{safeguarding_referral_id}",
+        payload=body.model_dump(mode="json"),
+        perform=perform,
+    )
+
+
+@router.get(
+    "/safeguarding-referrals",
+    response_model=SafeguardingPage,
+    operation_id="list_safeguarding_referrals",
+)
+async def list_safeguarding_referrals(
+    worker: WorkerDep,
+    session: SessionDep,
+    status: Annotated[
+        list[SafeguardingStatus] | None,
+        Query(description="Open (needing follow-up) when absent."),
+    ] = None,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> SafeguardingPage:
+    """Safeguarding referrals, oldest first; by default the open ones needing follow-up."""
+    after = None
+    if cursor:
+        raised_at, referral_id = cursors.decode(cursor, 2)
+        try:
+            after = (datetime.fromisoformat(raised_at), uuid.UUID(referral_id))
+        except ValueError:
+            raise invalid_field("cursor", "is not a cursor from a previous page") from None
+    referrals = await repository.listed(
+        session=session,
+        forces=worker.forces,
+        statuses=status or [SafeguardingStatus.open],
+        after=after,
+        limit=limit + 1,
+    )
+    page, more = referrals[:limit], len(referrals) > limit
+    references = await case_repository.references(
+        session=session, case_ids=[r.case_id for r in page]
+    )
+    last = page[-1] if page else None
+    return SafeguardingPage(
+        items=[
+            SafeguardingListItem(
+                id=r.id,
+                case_id=r.case_id,
+                case_reference=references[r.case_id],
+                force_id=r.force_id,
+                category=r.category,  # type: ignore[arg-type]
+                urgent=r.urgent,
+                status=SafeguardingStatus(r.status),
+                needs_follow_up=r.status == SafeguardingStatus.open.value,
+                raised_at=r.raised_at,
+            )
+            for r in page
+        ],
+        next_cursor=(
+            cursors.encode(last.raised_at.isoformat(), str(last.id)) if more and last else None
+        ),
+    )

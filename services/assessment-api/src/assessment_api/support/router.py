@@ -1,0 +1,82 @@
+"""POST /v1/cases/{id}/support-referrals."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+
+from assessment_api.cases.router import visible_case
+from assessment_api.dependencies import WorkerDep
+from assessment_api.idempotent import OptionalIdempotencyKey, respond_once
+from assessment_api.responses import CONFLICT, problem_responses
+from assessment_api.support import service
+from assessment_api.support.schemas import (
+    SupportReferralIn,
+    SupportReferralOut,
+    example_support_referral,
+)
+from servicekit.app import NOT_FOUND, SessionDep
+from servicekit.idempotency import StoredResponse
+
+router = APIRouter(prefix="/v1", tags=["support referrals"])
+
+
+@router.post(
+    "/cases/{case_id}/support-referrals",
+    status_code=201,
+    response_model=SupportReferralOut,
+    operation_id="refer_to_support",
+    responses={
+        201: {
+            "description": "The person is referred; the case lists the referral.",
+            "links": {
+                "GetCase": {
+                    "operationId": "get_case",
+                    "parameters": {"case_id": "$request.path.case_id"},
+                }
+            },
+        },
+        **NOT_FOUND,
+        **problem_responses(CONFLICT),
+    },
+)
+async def refer_to_support(
+    case_id: uuid.UUID,
+    body: Annotated[
+        SupportReferralIn, Body(openapi_examples={"housing": {"value": example_support_referral()}})
+    ],
+    worker: WorkerDep,
+    session: SessionDep,
+    key: OptionalIdempotencyKey,
+) -> Any:
+    """Refer the person, with their agreement, to a service in the directory for one need."""
+    case = await visible_case(session, worker, case_id)
+
+    async def perform() -> StoredResponse:
+        referral, service_name = await service.refer(
+            session=session, case=case, payload=body, referred_by=worker.subject
+        )
+        out = SupportReferralOut(
+            id=referral.id,
+            case_id=case.id,
+            service_id=referral.service_id,
+            service_name=service_name,
+            need_domain=body.need_domain,
+            note=referral.note,
+            referred_at=referral.referred_at,
+            referred_by=referral.referred_by,
+        )
+        return StoredResponse(
+            201, out.model_dump(mode="json"), {"Location": f"/v1/cases/{case.id}"}
+        )
+
+    return await respond_once(
+        session,
+        key=key,
+        subject=worker.subject,
+        operation=f"POST /v1/cases/{case_id}/support-referrals",
+        payload=body.model_dump(mode="json"),
+        perform=perform,
+    )
