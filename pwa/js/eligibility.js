@@ -1,0 +1,116 @@
+// Eligibility, evaluated on the phone exactly as the server does.
+//
+// A line-by-line port of `evaluate` in services/referral-api/src/referral_api/eligibility/rules.py.
+// The rule set is the force's versioned JSON from GET /v1/eligibility-rule-sets/current, so the
+// officer sees the same answer, with the same words, as the server will give when the referral
+// arrives. Both implementations run the shared vectors in
+// services/referral-api/tests/eligibility_vectors.json: change one, change the other.
+//
+// Dates are ISO 'YYYY-MM-DD' strings compared as numbers or text, never Date objects: a Date
+// built from a date-only string is midnight UTC, which is the previous day in some time zones.
+
+/** Split an ISO date into [year, month, day] numbers. */
+function parts(isoDate) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(isoDate);
+  if (!match) throw new TypeError(`not an ISO date: ${isoDate}`);
+  return [Number(match[1]), Number(match[2]), Number(match[3])];
+}
+
+/** Whole years on `day`; a 29 February birthday counts from 1 March in other years. */
+export function ageOn(dateOfBirth, day) {
+  const [by, bm, bd] = parts(dateOfBirth);
+  const [y, m, d] = parts(day);
+  let years = y - by;
+  if (m < bm || (m === bm && d < bd)) years -= 1;
+  return years;
+}
+
+function questionText(ruleSet, questionId) {
+  const question = ruleSet.questions.find((q) => q.id === questionId);
+  return question ? question.text : questionId;
+}
+
+/** An answer is "unanswered" when absent or null, as Python's dict.get gives None. */
+function answerTo(answers, questionId) {
+  if (!Object.prototype.hasOwnProperty.call(answers, questionId)) return null;
+  const answer = answers[questionId];
+  return answer === undefined ? null : answer;
+}
+
+/**
+ * Apply every rule; the person is eligible only when every rule passes.
+ *
+ * @param {object} ruleSet the force's RuleSet JSON
+ * @param {{dateOfBirth: string, encounterDate: string, answers: object,
+ *          barredUntil: string|null, barredIndefinitely?: boolean}} facts
+ * @returns the Decision, shaped exactly like the server's JSON
+ */
+export function evaluate(ruleSet, facts) {
+  const { dateOfBirth, encounterDate, answers, barredUntil = null } = facts;
+  const barredIndefinitely = Boolean(facts.barredIndefinitely);
+  const results = [];
+  for (const rule of ruleSet.rules) {
+    if (rule.kind === 'answer') {
+      const answer = answerTo(answers, rule.question);
+      if (answer === null) {
+        results.push({
+          rule: rule.id,
+          status: 'unanswered',
+          explanation: questionText(ruleSet, rule.question),
+        });
+      } else if (answer === rule.expected) {
+        results.push({ rule: rule.id, status: 'pass', explanation: null });
+      } else {
+        results.push({ rule: rule.id, status: 'fail', explanation: rule.reason });
+      }
+    } else if (rule.kind === 'age') {
+      const age = ageOn(dateOfBirth, encounterDate);
+      const minYears = rule.min_years ?? null;
+      const maxYears = rule.max_years ?? null;
+      const tooYoung = minYears !== null && age < minYears;
+      const tooOld = maxYears !== null && age > maxYears;
+      if (tooYoung || tooOld) {
+        results.push({ rule: rule.id, status: 'fail', explanation: rule.reason });
+      } else {
+        results.push({ rule: rule.id, status: 'pass', explanation: null });
+      }
+    } else if (rule.kind === 'bar') {
+      if (barredIndefinitely) {
+        results.push({ rule: rule.id, status: 'fail', explanation: rule.reason });
+      } else if (barredUntil !== null && barredUntil > encounterDate) {
+        results.push({
+          rule: rule.id,
+          status: 'fail',
+          explanation: `${rule.reason} (until ${barredUntil})`,
+        });
+      } else {
+        results.push({ rule: rule.id, status: 'pass', explanation: null });
+      }
+    } else {
+      // The server refuses a rule set with an unknown kind; so must we, rather than pass it.
+      throw new TypeError(`unknown rule kind: ${rule.kind}`);
+    }
+  }
+  const failed = results.filter((r) => r.status === 'fail');
+  const unanswered = results.filter((r) => r.status === 'unanswered');
+  let outcome;
+  let reasons = [];
+  if (failed.length) {
+    outcome = 'not_eligible';
+    reasons = failed.map((r) => `not eligible: ${r.explanation}`);
+  } else if (unanswered.length) {
+    outcome = 'incomplete';
+    reasons = unanswered.map((r) => `still to answer: ${r.explanation}`);
+  } else {
+    outcome = 'eligible';
+  }
+  const barred = results.some((r, i) => r.status === 'fail' && ruleSet.rules[i].kind === 'bar');
+  return {
+    outcome,
+    eligible: outcome === 'eligible',
+    reasons,
+    results,
+    not_before: barred && !barredIndefinitely ? barredUntil : null,
+    rule_set_version: ruleSet.version,
+  };
+}

@@ -1,0 +1,304 @@
+// Form fields that carry their label, hint and error with them.
+//
+// Every input is tied to the referral's JSON path (`person.date_of_birth`, `substances.0.unit`),
+// the same path the server names in a problem's `errors[].field`, so a server refusal lands
+// beside the input it is about. Errors follow the GOV.UK pattern: a message under the label,
+// the input marked aria-invalid and described by the message, and a summary at the top of the
+// step linking to each field.
+
+import { h } from './dom.js';
+
+export function idFor(path) {
+  return `f-${path.replace(/[^A-Za-z0-9]+/g, '-')}`;
+}
+
+export function getPath(object, path) {
+  return path.split('.').reduce((value, key) => (value == null ? undefined : value[key]), object);
+}
+
+export function setPath(object, path, value) {
+  const keys = path.split('.');
+  const last = keys.pop();
+  let target = object;
+  for (const key of keys) {
+    if (target[key] == null) target[key] = {};
+    target = target[key];
+  }
+  target[last] = value;
+}
+
+/**
+ * Builds fields bound to `draft`. `onChange(path, value)` is called on every change so the
+ * caller can save the draft and update live explanations.
+ */
+export class FieldKit {
+  constructor({ draft, errors, onChange }) {
+    this.draft = draft;
+    this.errors = errors;
+    this.onChange = onChange;
+  }
+
+  value(path) {
+    return getPath(this.draft, path);
+  }
+
+  change(path, value) {
+    setPath(this.draft, path, value);
+    this.onChange(path, value);
+  }
+
+  describedBy(path, hint) {
+    const ids = [];
+    if (hint) ids.push(`${idFor(path)}-hint`);
+    if (this.errors[path]) ids.push(`${idFor(path)}-error`);
+    return ids.join(' ') || null;
+  }
+
+  hint(path, text) {
+    return text ? h('p', { class: 'hint', id: `${idFor(path)}-hint` }, text) : null;
+  }
+
+  error(path) {
+    const message = this.errors[path];
+    if (!message) return null;
+    return h(
+      'p',
+      { class: 'error-message', id: `${idFor(path)}-error` },
+      h('span', { class: 'visually-hidden' }, 'Error: '),
+      message,
+    );
+  }
+
+  labelText(text, optional) {
+    return [text, optional ? h('span', { class: 'optional' }, ' (optional)') : null];
+  }
+
+  wrap(path, ...children) {
+    return h(
+      'div',
+      { class: `field${this.errors[path] ? ' field--error' : ''}`, dataset: { field: path } },
+      ...children,
+    );
+  }
+
+  /** A typed text input (names, phone, postcode, references: things that cannot be picked). */
+  text(path, label, options = {}) {
+    const { hint, optional, type = 'text', autocomplete, inputmode, width, spellcheck } = options;
+    const id = idFor(path);
+    const input = h('input', {
+      id,
+      name: path,
+      type,
+      class: `input${width ? ` input--${width}` : ''}`,
+      value: this.value(path) ?? '',
+      autocomplete: autocomplete || 'off',
+      inputmode,
+      spellcheck: spellcheck === undefined ? null : String(spellcheck),
+      required: !optional,
+      'aria-required': optional ? null : 'true',
+      'aria-invalid': this.errors[path] ? 'true' : null,
+      'aria-describedby': this.describedBy(path, hint),
+      oninput: (event) => this.change(path, event.target.value),
+    });
+    return this.wrap(
+      path,
+      h('label', { class: 'label', for: id }, this.labelText(label, optional)),
+      this.hint(path, hint),
+      this.error(path),
+      input,
+    );
+  }
+
+  /** A number typed with the numeric keypad (a quantity is an estimate, not a code). */
+  number(path, label, options = {}) {
+    const { hint, min, max, step = 'any' } = options;
+    const id = idFor(path);
+    const input = h('input', {
+      id,
+      name: path,
+      type: 'number',
+      class: 'input input--short',
+      inputmode: 'decimal',
+      min,
+      max,
+      step,
+      value: this.value(path) ?? '',
+      required: true,
+      'aria-required': 'true',
+      'aria-invalid': this.errors[path] ? 'true' : null,
+      'aria-describedby': this.describedBy(path, hint),
+      oninput: (event) => this.change(path, event.target.value),
+    });
+    return this.wrap(
+      path,
+      h('label', { class: 'label', for: id }, label),
+      this.hint(path, hint),
+      this.error(path),
+      input,
+    );
+  }
+
+  /** A date or date-and-time picked from the phone's calendar, never typed. */
+  date(path, label, options = {}) {
+    const { hint, min, max, type = 'date' } = options;
+    const id = idFor(path);
+    const input = h('input', {
+      id,
+      name: path,
+      type,
+      class: 'input input--date',
+      min,
+      max,
+      value: this.value(path) ?? '',
+      required: true,
+      'aria-required': 'true',
+      'aria-invalid': this.errors[path] ? 'true' : null,
+      'aria-describedby': this.describedBy(path, hint),
+      onchange: (event) => this.change(path, event.target.value),
+      oninput: (event) => this.change(path, event.target.value),
+    });
+    return this.wrap(
+      path,
+      h('label', { class: 'label', for: id }, label),
+      this.hint(path, hint),
+      this.error(path),
+      input,
+    );
+  }
+
+  /** A drop-down; `choices` is [[code, label]] or [{group, options: [[code, label]]}]. */
+  select(path, label, choices, options = {}) {
+    const { hint, optional, placeholder = 'Choose…' } = options;
+    const id = idFor(path);
+    const current = this.value(path) ?? '';
+    const option = ([code, text]) => h('option', { value: code, selected: code === current }, text);
+    const items = choices.map((choice) =>
+      Array.isArray(choice)
+        ? option(choice)
+        : h('optgroup', { label: choice.group }, choice.options.map(option)),
+    );
+    const select = h(
+      'select',
+      {
+        id,
+        name: path,
+        class: 'select',
+        required: !optional,
+        'aria-required': optional ? null : 'true',
+        'aria-invalid': this.errors[path] ? 'true' : null,
+        'aria-describedby': this.describedBy(path, hint),
+        onchange: (event) => this.change(path, event.target.value || null),
+      },
+      h('option', { value: '', selected: current === '' }, placeholder),
+      items,
+    );
+    return this.wrap(
+      path,
+      h('label', { class: 'label', for: id }, this.labelText(label, optional)),
+      this.hint(path, hint),
+      this.error(path),
+      select,
+    );
+  }
+
+  /**
+   * One choice from a few, as large radio rows. Values may be booleans (Yes/No questions):
+   * they are written to the draft as booleans, because the API refuses "true" as text.
+   */
+  radios(path, legend, choices, options = {}) {
+    const { hint, inline, note, legendClass = 'legend' } = options;
+    const id = idFor(path);
+    const current = this.value(path);
+    const rows = choices.map(([value, text], index) => {
+      const inputId = index === 0 ? id : `${id}-${index}`;
+      return h(
+        'label',
+        { class: 'radio', for: inputId },
+        h('input', {
+          id: inputId,
+          type: 'radio',
+          name: path,
+          value: String(value),
+          checked: current === value,
+          onchange: () => this.change(path, value),
+        }),
+        h('span', { class: 'radio__label' }, text),
+      );
+    });
+    return h(
+      'fieldset',
+      {
+        class: `field fieldset${this.errors[path] ? ' field--error' : ''}`,
+        dataset: { field: path },
+        'aria-describedby': this.describedBy(path, hint),
+      },
+      h('legend', { class: legendClass }, legend),
+      this.hint(path, hint),
+      this.error(path),
+      h('div', { class: `radios${inline ? ' radios--inline' : ''}` }, rows),
+      note || null,
+    );
+  }
+
+  checkbox(path, label, options = {}) {
+    const { hint } = options;
+    const id = idFor(path);
+    return this.wrap(
+      path,
+      h(
+        'label',
+        { class: 'checkbox', for: id },
+        h('input', {
+          id,
+          type: 'checkbox',
+          name: path,
+          checked: Boolean(this.value(path)),
+          'aria-describedby': this.describedBy(path, hint),
+          onchange: (event) => this.change(path, event.target.checked),
+        }),
+        h('span', { class: 'checkbox__label' }, label),
+      ),
+      this.hint(path, hint),
+    );
+  }
+}
+
+/** The summary of errors at the top of a step; each links to (and focuses) its field. */
+export function errorSummary(errors, labels = {}) {
+  const entries = Object.entries(errors);
+  if (!entries.length) return null;
+  return h(
+    'div',
+    {
+      class: 'error-summary',
+      role: 'alert',
+      tabindex: '-1',
+      'aria-labelledby': 'error-summary-title',
+    },
+    h('h2', { class: 'error-summary__title', id: 'error-summary-title' }, 'There is a problem'),
+    h(
+      'ul',
+      { class: 'error-summary__list' },
+      entries.map(([path, message]) =>
+        h(
+          'li',
+          {},
+          h(
+            'a',
+            {
+              href: `#${idFor(path)}`,
+              onclick: (event) => {
+                event.preventDefault();
+                // the eligibility decision itself has no input: its explanation is the target
+                const target =
+                  document.getElementById(idFor(path)) || document.getElementById('decision');
+                if (target) target.focus();
+              },
+            },
+            labels[path] ? `${labels[path]}: ${message}` : message,
+          ),
+        ),
+      ),
+    ),
+  );
+}

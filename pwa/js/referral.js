@@ -1,0 +1,394 @@
+// The referral being made: the draft the form edits, its checks, and the JSON the API takes.
+//
+// The draft mirrors the API's ReferralIn (services/referral-api/.../referrals/schemas.py) so a
+// field's path is the same in both, and the checks here mirror the server's so the officer
+// meets a problem at the scene, beside the field, rather than later in the outbox. The server
+// checks everything again; these checks only save a round trip.
+
+import { evaluate } from './eligibility.js';
+
+/** Questions of the rule set that the person answers in the agreement step. */
+export const AGREEMENT_QUESTIONS = ['agrees_to_engage', 'consents_to_share_contact'];
+
+export const STEPS = [
+  { id: 'person', title: 'The person' },
+  { id: 'contact', title: 'Contact and needs' },
+  { id: 'encounter', title: 'The encounter' },
+  { id: 'substances', title: 'Substances found' },
+  { id: 'eligibility', title: 'Eligibility' },
+  { id: 'agreement', title: 'Agreement and consent' },
+  { id: 'review', title: 'Check and submit' },
+];
+
+/** How fields are named in messages, e.g. the server's "encounter.area: is not one of …". */
+export const FIELD_LABELS = {
+  'person.given_name': 'First name',
+  'person.family_name': 'Last name',
+  'person.date_of_birth': 'Date of birth',
+  'person.gender': 'Gender',
+  'person.self_defined_ethnicity': 'Ethnic group',
+  'person.observed_ethnicity': 'Observed ethnicity',
+  'person.phone': 'Phone number',
+  'person.email': 'Email address',
+  'person.postcode': 'Postcode',
+  'person.preferred_language': 'Preferred language',
+  'encounter.occurred_at': 'Date and time',
+  'encounter.area': 'Area',
+  'encounter.place': 'Place',
+  'encounter.origin': 'How the encounter arose',
+  'encounter.crime_reference': 'Crime reference',
+  main_substance: 'Main substance',
+  substances: 'Substances',
+  'agreement.recorded_at': 'Time of the agreement',
+};
+
+/** A server error as the officer reads it: "Area: is not one of your force's areas". */
+export function fieldMessage(field, message) {
+  const substance = /^substances\.(\d+)\.(\w+)$/.exec(field);
+  const label = substance
+    ? `Substance ${Number(substance[1]) + 1} ${substance[2].replace(/_/g, ' ')}`
+    : FIELD_LABELS[field] || field;
+  return `${label}: ${message}`;
+}
+
+const CONTACT_FIELDS = ['phone', 'email', 'postcode', 'preferred_language', 'interpreter_needed', 'easy_read'];
+const MAX_AGE_YEARS = 120;
+const MAX_ENCOUNTER_AGE_MS = 30 * 24 * 3600 * 1000;
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
+const POSTCODE = /^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$/;
+const PHONE = /^\+?[0-9][0-9 ()-]{6,19}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** A Date as the value of <input type="datetime-local"> in the phone's time zone. */
+export function localDateTimeValue(date) {
+  const pad = (n) => String(n).padStart(2, '0');
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
+    `T${pad(date.getHours())}:${pad(date.getMinutes())}`
+  );
+}
+
+/** A Date as YYYY-MM-DD in the phone's time zone (for date inputs' limits). */
+export function localDateValue(date) {
+  return localDateTimeValue(date).slice(0, 10);
+}
+
+export function newDraft(now = new Date()) {
+  return {
+    person: {
+      given_name: '',
+      family_name: '',
+      date_of_birth: '',
+      gender: null,
+      self_defined_ethnicity: null,
+      observed_ethnicity: null,
+      phone: '',
+      email: '',
+      postcode: '',
+      preferred_language: 'en',
+      interpreter_needed: false,
+      easy_read: false,
+    },
+    encounter: {
+      // the encounter is happening now, in the common case: one less thing to enter
+      occurred_at: localDateTimeValue(now),
+      area: null,
+      place: '',
+      origin: null,
+      crime_reference: '',
+    },
+    substances: [{ substance: null, estimated_quantity: '', unit: null, description: '' }],
+    main_substance: null,
+    answers: {},
+    agreement: { agrees_to_engage: null, consents_to_share_contact: null, recorded_at: null },
+    // a refused outbox entry this draft corrects; removed once the correction is queued
+    replaces: null,
+  };
+}
+
+/** The step a field belongs to, so a server error can send the officer to the right screen. */
+export function stepOfField(path) {
+  const [head, second] = path.split('.');
+  if (head === 'person') return CONTACT_FIELDS.includes(second) ? 'contact' : 'person';
+  if (head === 'encounter') return 'encounter';
+  if (head === 'substances' || head === 'main_substance') return 'substances';
+  if (head === 'answers') return 'eligibility';
+  if (head === 'agreement') return 'agreement';
+  return 'review';
+}
+
+/** All answers as the server merges them: the agreement answers the agreement questions. */
+export function allAnswers(draft) {
+  const answers = {};
+  for (const [key, value] of Object.entries(draft.answers)) {
+    if (typeof value === 'boolean' && !AGREEMENT_QUESTIONS.includes(key)) answers[key] = value;
+  }
+  for (const key of AGREEMENT_QUESTIONS) {
+    const value = draft.agreement[key];
+    if (typeof value === 'boolean') answers[key] = value;
+  }
+  return answers;
+}
+
+/** The encounter's day as the server counts it: the UTC date of the encounter's instant. */
+export function encounterDay(draft) {
+  const when = new Date(draft.encounter.occurred_at);
+  return Number.isNaN(when.getTime()) ? null : when.toISOString().slice(0, 10);
+}
+
+/**
+ * The eligibility decision for the draft so far, on this phone. The bar is not known here (the
+ * officer never sees a person's history): the server checks it when the referral arrives.
+ */
+export function evaluateDraft(ruleSet, draft) {
+  const day = encounterDay(draft);
+  if (!ruleSet || !draft.person.date_of_birth || !day) return null;
+  return evaluate(ruleSet, {
+    dateOfBirth: draft.person.date_of_birth,
+    encounterDate: day,
+    answers: allAnswers(draft),
+    barredUntil: null,
+    barredIndefinitely: false,
+  });
+}
+
+function trimmed(value) {
+  return typeof value === 'string' ? value.trim() : value;
+}
+
+function optional(value) {
+  const text = trimmed(value);
+  return text ? text : undefined;
+}
+
+/** The API request body (ReferralIn) for the draft. */
+export function toBody(draft) {
+  const p = draft.person;
+  const person = {
+    given_name: trimmed(p.given_name),
+    family_name: trimmed(p.family_name),
+    date_of_birth: p.date_of_birth,
+    gender: p.gender,
+    self_defined_ethnicity: p.self_defined_ethnicity,
+    observed_ethnicity: p.observed_ethnicity,
+    phone: optional(p.phone),
+    email: optional(p.email),
+    postcode: optional(p.postcode)?.toUpperCase(),
+    preferred_language: p.preferred_language || 'en',
+    interpreter_needed: Boolean(p.interpreter_needed),
+    easy_read: Boolean(p.easy_read),
+  };
+  const e = draft.encounter;
+  const encounter = {
+    occurred_at: new Date(e.occurred_at).toISOString(),
+    area: e.area,
+    place: optional(e.place),
+    origin: e.origin,
+    crime_reference: optional(e.crime_reference),
+  };
+  const substances = draft.substances.map((s) => ({
+    substance: s.substance,
+    estimated_quantity: Number(s.estimated_quantity),
+    unit: s.unit,
+    description: s.substance === 'other' ? optional(s.description) : undefined,
+  }));
+  const answers = {};
+  for (const [key, value] of Object.entries(allAnswers(draft))) {
+    if (!AGREEMENT_QUESTIONS.includes(key)) answers[key] = value;
+  }
+  const body = {
+    person,
+    encounter,
+    substances,
+    main_substance: draft.main_substance || substances[0]?.substance,
+    answers,
+    agreement: {
+      agrees_to_engage: draft.agreement.agrees_to_engage,
+      consents_to_share_contact: draft.agreement.consents_to_share_contact,
+      recorded_at: draft.agreement.recorded_at,
+    },
+  };
+  // JSON.stringify drops undefined: optional fields left empty are simply not sent
+  return JSON.parse(JSON.stringify(body));
+}
+
+/** A draft from a stored request body, to correct a refused referral. */
+export function fromBody(body) {
+  const draft = newDraft();
+  Object.assign(draft.person, body.person);
+  for (const key of ['phone', 'email', 'postcode']) draft.person[key] = body.person[key] ?? '';
+  Object.assign(draft.encounter, body.encounter, {
+    occurred_at: localDateTimeValue(new Date(body.encounter.occurred_at)),
+    place: body.encounter.place ?? '',
+    crime_reference: body.encounter.crime_reference ?? '',
+  });
+  draft.substances = body.substances.map((s) => ({
+    substance: s.substance,
+    estimated_quantity: String(s.estimated_quantity),
+    unit: s.unit,
+    description: s.description ?? '',
+  }));
+  draft.main_substance = body.main_substance ?? null;
+  draft.answers = { ...body.answers };
+  draft.agreement = { ...body.agreement };
+  return draft;
+}
+
+function ageOnDay(dateOfBirth, day) {
+  const [by, bm, bd] = dateOfBirth.split('-').map(Number);
+  const [y, m, d] = day.split('-').map(Number);
+  return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
+}
+
+const CHECKS = {
+  person(draft) {
+    const p = draft.person;
+    const errors = {};
+    if (!trimmed(p.given_name)) errors['person.given_name'] = 'Enter their first name';
+    else if (trimmed(p.given_name).length > 100) errors['person.given_name'] = 'Use 100 characters or fewer';
+    if (!trimmed(p.family_name)) errors['person.family_name'] = 'Enter their last name';
+    else if (trimmed(p.family_name).length > 100) errors['person.family_name'] = 'Use 100 characters or fewer';
+    if (!p.date_of_birth) {
+      errors['person.date_of_birth'] = 'Choose their date of birth';
+    } else {
+      const day = encounterDay(draft) || new Date().toISOString().slice(0, 10);
+      if (p.date_of_birth > localDateValue(new Date())) {
+        errors['person.date_of_birth'] = 'Date of birth cannot be in the future';
+      } else if (ageOnDay(p.date_of_birth, day) > MAX_AGE_YEARS) {
+        errors['person.date_of_birth'] = `That gives an age over ${MAX_AGE_YEARS}; check the year`;
+      }
+    }
+    if (!p.gender) errors['person.gender'] = 'Choose their gender';
+    if (!p.self_defined_ethnicity) {
+      errors['person.self_defined_ethnicity'] =
+        'Choose how they describe their ethnic group, or "Not stated"';
+    }
+    if (!p.observed_ethnicity) errors['person.observed_ethnicity'] = 'Choose the IC code you observed';
+    return errors;
+  },
+
+  contact(draft) {
+    const p = draft.person;
+    const errors = {};
+    const phone = trimmed(p.phone);
+    const email = trimmed(p.email);
+    if (phone && !PHONE.test(phone)) {
+      errors['person.phone'] = 'Enter a phone number of digits, like 07700 900123 or +44 7700 900123';
+    }
+    if (email && !EMAIL.test(email)) errors['person.email'] = 'Enter an email address like name@example.com';
+    if (!phone && !email) {
+      errors['person.email'] = 'Give a phone number or an email so the drug service can reach them';
+    }
+    const postcode = trimmed(p.postcode);
+    if (postcode && !POSTCODE.test(postcode.toUpperCase().replace(/\s+/g, ''))) {
+      errors['person.postcode'] = 'Enter a full UK postcode, like B1 1AA';
+    }
+    return errors;
+  },
+
+  encounter(draft, { areas = [], now = new Date() } = {}) {
+    const e = draft.encounter;
+    const errors = {};
+    const when = new Date(e.occurred_at);
+    if (!e.occurred_at || Number.isNaN(when.getTime())) {
+      errors['encounter.occurred_at'] = 'Choose the date and time of the encounter';
+    } else if (when.getTime() > now.getTime() + CLOCK_SKEW_MS) {
+      errors['encounter.occurred_at'] = 'The encounter cannot be in the future';
+    } else if (when.getTime() < now.getTime() - MAX_ENCOUNTER_AGE_MS) {
+      errors['encounter.occurred_at'] =
+        'The encounter is more than 30 days ago; refer at the time of the encounter';
+    }
+    if (!e.area) errors['encounter.area'] = 'Choose the area';
+    else if (areas.length && !areas.some((a) => a.code === e.area)) {
+      errors['encounter.area'] = 'Choose one of your force’s areas';
+    }
+    if (!e.origin) errors['encounter.origin'] = 'Choose how the encounter arose';
+    if (trimmed(e.place)?.length > 200) errors['encounter.place'] = 'Use 200 characters or fewer';
+    if (trimmed(e.crime_reference)?.length > 40) {
+      errors['encounter.crime_reference'] = 'Use 40 characters or fewer';
+    }
+    return errors;
+  },
+
+  substances(draft) {
+    const errors = {};
+    const seen = new Set();
+    draft.substances.forEach((s, i) => {
+      if (!s.substance) errors[`substances.${i}.substance`] = 'Choose the substance';
+      else if (seen.has(s.substance)) errors[`substances.${i}.substance`] = 'List each substance once';
+      seen.add(s.substance);
+      const quantity = Number(s.estimated_quantity);
+      if (s.estimated_quantity === '' || s.estimated_quantity == null) {
+        errors[`substances.${i}.estimated_quantity`] = 'Enter an estimated quantity';
+      } else if (!Number.isFinite(quantity) || quantity <= 0) {
+        errors[`substances.${i}.estimated_quantity`] = 'Enter a quantity greater than 0';
+      } else if (quantity > 10000) {
+        errors[`substances.${i}.estimated_quantity`] = 'Enter a quantity of 10,000 or less';
+      }
+      if (!s.unit) errors[`substances.${i}.unit`] = 'Choose the unit';
+      if (trimmed(s.description)?.length > 100) {
+        errors[`substances.${i}.description`] = 'Use 100 characters or fewer';
+      }
+    });
+    return errors;
+  },
+
+  eligibility(draft, { ruleSet } = {}) {
+    const errors = {};
+    if (!ruleSet) return { eligibility: 'The eligibility rules are not on this phone yet' };
+    for (const question of ruleSet.questions) {
+      if (AGREEMENT_QUESTIONS.includes(question.id)) continue;
+      if (typeof draft.answers[question.id] !== 'boolean') {
+        errors[`answers.${question.id}`] = 'Answer yes or no';
+      }
+    }
+    const decision = evaluateDraft(ruleSet, draft);
+    const failed = decision ? decision.reasons.filter((r) => r.startsWith('not eligible')) : [];
+    const onThisStep = failed.filter((reason) => !agreementReason(ruleSet, reason));
+    if (onThisStep.length) errors.eligibility = capitalise(onThisStep.join('; '));
+    return errors;
+  },
+
+  agreement(draft, { ruleSet } = {}) {
+    const errors = {};
+    for (const key of AGREEMENT_QUESTIONS) {
+      if (typeof draft.agreement[key] !== 'boolean') errors[`agreement.${key}`] = 'Answer yes or no';
+    }
+    const decision = evaluateDraft(ruleSet, draft);
+    if (!Object.keys(errors).length && decision && !decision.eligible) {
+      errors.eligibility = capitalise(decision.reasons.join('; '));
+    }
+    return errors;
+  },
+
+  review() {
+    return {};
+  },
+};
+
+function agreementReason(ruleSet, reason) {
+  return ruleSet.rules.some(
+    (rule) =>
+      rule.kind === 'answer' &&
+      AGREEMENT_QUESTIONS.includes(rule.question) &&
+      reason === `not eligible: ${rule.reason}`,
+  );
+}
+
+export function capitalise(text) {
+  return text ? text[0].toUpperCase() + text.slice(1) : text;
+}
+
+/** Errors for one step, keyed by field path ('eligibility' for the decision itself). */
+export function validateStep(stepId, draft, context = {}) {
+  return CHECKS[stepId](draft, context);
+}
+
+/** The first step with a problem, and its errors; null when the whole referral is ready. */
+export function firstProblem(draft, context = {}) {
+  for (const step of STEPS) {
+    const errors = validateStep(step.id, draft, context);
+    if (Object.keys(errors).length) return { step: step.id, errors };
+  }
+  return null;
+}

@@ -1,0 +1,41 @@
+// My referrals: what happened next, from the API. Never stored on the phone.
+
+import { formatDateTime, h } from '../dom.js';
+import { ENGAGEMENT_TONE, SUBSTANCES, labelOf } from '../vocabulary.js';
+
+export function myReferralsScreen(app) {
+  const list = h('div', { id: 'my-referrals', 'aria-live': 'polite' }, h('p', { class: 'hint' }, 'Loading…'));
+  app.loadMyReferrals().then(
+    (page) => {
+      if (!page.items.length) {
+        list.replaceChildren(h('p', {}, 'You have not made any referrals yet.'));
+        return;
+      }
+      list.replaceChildren(
+        h('ul', { class: 'entries' },
+          page.items.map((item) =>
+            h('li', { class: 'entry', dataset: { reference: item.reference } },
+              h('div', { class: 'entry__head' },
+                h('h2', { class: 'entry__title' }, `${item.person.given_name} ${item.person.family_name}`),
+                h('span', { class: `tag tag--${ENGAGEMENT_TONE[item.engagement] || 'neutral'}` }, item.engagement)),
+              h('p', { class: 'mono' }, item.reference),
+              h('p', { class: 'hint' }, `${labelOf(SUBSTANCES, item.main_substance)}. Referred ${formatDateTime(item.submitted_at)}.`)))),
+      );
+    },
+    (error) => {
+      list.replaceChildren(
+        h('p', {}, error.name === 'NetworkError'
+          ? 'You are offline. Your referrals’ progress shows here when there is signal.'
+          : `Could not load your referrals: ${error.message}`),
+      );
+    },
+  );
+  return h(
+    'div',
+    {},
+    h('a', { class: 'back-link', href: '#/' }, 'Back to home'),
+    h('h1', { tabindex: '-1' }, 'My referrals'),
+    h('p', { class: 'lead' }, 'Your recent referrals and whether the person has engaged with the drug service.'),
+    list,
+  );
+}

@@ -1,0 +1,83 @@
+// The referrals on this phone and where each one is: queued, sent (with its reference) or
+// refused (with the reason, against that entry).
+
+import { formatDate, formatDateTime, h } from '../dom.js';
+import { capitalise, fieldMessage } from '../referral.js';
+import { SUBSTANCES, labelOf } from '../vocabulary.js';
+
+const STATE = {
+  queued: ['Waiting to send', 'tag--queued'],
+  sent: ['Sent', 'tag--sent'],
+  refused: ['Not accepted', 'tag--refused'],
+};
+
+/** Home Office crime outcome codes a force may suggest for a diversion. */
+export function outcomeText(code) {
+  if (code === 8) return 'community resolution (outcome 8)';
+  if (code === 22) return 'diversionary, educational or intervention activity (outcome 22)';
+  return `outcome ${code}`;
+}
+
+function title(entry) {
+  if (entry.state === 'sent') return `Referral ${entry.reference}`;
+  const { person } = entry.body;
+  return `${person.given_name} ${person.family_name}`;
+}
+
+function details(entry, app) {
+  if (entry.state === 'sent') {
+    return [
+      h('p', {}, `Sent ${formatDateTime(entry.sent_at)}. Note the reference on the crime record.`),
+      entry.suggested_outcome_code
+        ? h('p', { class: 'hint' }, `Suggested crime outcome: ${outcomeText(entry.suggested_outcome_code)}.`)
+        : null,
+    ];
+  }
+  const substance = labelOf(SUBSTANCES, entry.body.main_substance || entry.body.substances[0]?.substance);
+  const made = h('p', { class: 'hint' }, `${substance}. Made ${formatDateTime(entry.created_at)}.`);
+  if (entry.state === 'queued') {
+    return [
+      made,
+      h('p', {}, app.online
+        ? (entry.last_error ? `Not sent yet: ${entry.last_error}. Trying again.` : 'Sending…')
+        : 'Saved on this phone. It will be sent automatically when there is signal.'),
+    ];
+  }
+  const problem = entry.problem || {};
+  const reasons = problem.reasons?.length ? problem.reasons.map(capitalise) : [];
+  const fieldErrors = problem.errors || [];
+  return [
+    made,
+    h('div', { class: 'refusal' },
+      h('p', { class: 'refusal__title' }, problem.title || 'Not accepted'),
+      reasons.length ? h('ul', {}, reasons.map((r) => h('li', {}, r))) : null,
+      fieldErrors.length ? h('ul', {}, fieldErrors.map((e) => h('li', {}, fieldMessage(e.field, e.message)))) : null,
+      !reasons.length && !fieldErrors.length && problem.detail ? h('p', {}, problem.detail) : null,
+      problem.not_before ? h('p', {}, `They can be referred again from ${formatDate(problem.not_before)}.`) : null),
+    h('div', { class: 'entry__actions' },
+      fieldErrors.length
+        ? h('button', { type: 'button', class: 'button button--primary', onclick: () => app.correctEntry(entry.id) }, 'Correct and send again')
+        : null,
+      h('button', { type: 'button', class: 'button button--secondary', onclick: () => app.discardEntry(entry.id) },
+        'Remove from this phone')),
+  ];
+}
+
+export function outboxEntry(entry, app, { headingLevel = 'h3' } = {}) {
+  const [label, tone] = STATE[entry.state] || [entry.state, ''];
+  return h(
+    'li',
+    { class: `entry entry--${entry.state}`, dataset: { entry: entry.id, state: entry.state } },
+    h('div', { class: 'entry__head' },
+      h(headingLevel, { class: 'entry__title' }, title(entry)),
+      h('span', { class: `tag ${tone}` }, label)),
+    details(entry, app),
+  );
+}
+
+export function outboxList(entries, app) {
+  if (!entries.length) return h('p', { class: 'muted' }, 'No referrals on this phone.');
+  // newest first: the one just made is the one the officer is looking for
+  const ordered = [...entries].sort((a, b) => b.created_at.localeCompare(a.created_at));
+  return h('ul', { class: 'entries', id: 'outbox' }, ordered.map((entry) => outboxEntry(entry, app)));
+}

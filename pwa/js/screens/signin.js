@@ -1,0 +1,57 @@
+// Signing in: the demonstration picker locally, the force's provider in production.
+
+import { h } from '../dom.js';
+
+export function signInScreen(app) {
+  const { config } = app;
+  const waiting = app.waitingCount;
+  const intro = [
+    h('h1', { tabindex: '-1' }, 'Sign in'),
+    h('p', { class: 'lead' }, 'Refer a person found with drugs for personal use to a drug intervention instead of arrest.'),
+    waiting
+      ? h('div', { class: 'notice', role: 'status' },
+          `${waiting} referral${waiting === 1 ? ' is' : 's are'} waiting on this phone. Sign in as the officer who made ${waiting === 1 ? 'it' : 'them'} to send ${waiting === 1 ? 'it' : 'them'}.`)
+      : null,
+    app.signInError ? h('div', { class: 'error-summary', role: 'alert' }, h('p', {}, app.signInError)) : null,
+  ];
+  if (!config) {
+    return h('div', {}, intro, h('p', {}, 'Connect to the network to sign in for the first time.'));
+  }
+  if (config.sign_in === 'oidc') {
+    return h(
+      'div',
+      {},
+      intro,
+      h('button', { type: 'button', class: 'button button--primary', id: 'oidc-sign-in', onclick: () => app.beginOidc() },
+        'Sign in with your force account'),
+      h('p', { class: 'hint' }, 'You will go to your force’s sign-in page and come back here.'),
+    );
+  }
+  if (config.sign_in === 'development') {
+    const list = h('div', { class: 'user-list', id: 'dev-users' }, h('p', { class: 'hint' }, 'Loading demonstration officers…'));
+    app.loadDevUsers().then(
+      (users) => {
+        const officers = users.filter((u) => u.role === 'officer');
+        list.replaceChildren(
+          ...officers.map((user) =>
+            h('button', { type: 'button', class: 'button button--choice', onclick: () => app.devSignIn(user.subject) },
+              h('span', { class: 'choice__name' }, user.name),
+              h('span', { class: 'choice__meta' }, user.force === 'demo' ? 'Demonstration Police' : `Force: ${user.force}`)),
+          ),
+        );
+      },
+      () => list.replaceChildren(h('p', {}, navigator.onLine
+        ? 'Could not load the demonstration officers. Reload to try again.'
+        : 'You are offline. Sign in when there is signal.')),
+    );
+    return h(
+      'div',
+      {},
+      intro,
+      h('div', { class: 'notice notice--dev' }, 'Development sign-in: choose a demonstration officer. Real deployments use the force’s account.'),
+      h('h2', {}, 'Choose an officer'),
+      list,
+    );
+  }
+  return h('div', {}, intro, h('p', {}, 'Sign-in is not set up on this server yet. Ask your administrator.'));
+}
