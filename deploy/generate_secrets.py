@@ -1,0 +1,144 @@
+"""Fresh keys and passwords for a deployment, in the shape each way of deploying reads.
+
+    python deploy/generate_secrets.py env > deploy/compose/.env
+    python deploy/generate_secrets.py kubernetes | kubectl apply -f -
+
+`env` copies deploy/compose/.env.example with every generated value filled in; `kubernetes`
+prints the Secrets that deploy/kubernetes/secrets.example.yaml describes. Run it from the
+project's environment (`make install`): the keys come from servicekit.crypto.new_key and
+contracts.sealed.generate_keypair, the same functions the services use to read them.
+
+Run it once per deployment and keep the output in the force's secret store: a second run makes
+different keys, and data encrypted under the first cannot be read with the second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import secrets
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from contracts.sealed import generate_keypair
+from servicekit.crypto import new_key
+
+HERE = Path(__file__).resolve().parent
+ENV_EXAMPLE = HERE / "compose" / ".env.example"
+
+
+def password() -> str:
+    """URL-safe, so it goes into a database URL as it is."""
+    return secrets.token_urlsafe(32)
+
+
+def generate(key_id: str) -> dict[str, str]:
+    """Every secret value a deployment needs, by its .env name."""
+    assessment_private, assessment_public = generate_keypair()
+    return {
+        "POSTGRES_PASSWORD": password(),
+        "REFERRAL_DB_PASSWORD": password(),
+        "ASSESSMENT_DB_PASSWORD": password(),
+        "REFERRAL_FIELD_KEYS": json.dumps({key_id: new_key()}),
+        "REFERRAL_FIELD_KEY_CURRENT": key_id,
+        "ASSESSMENT_FIELD_KEYS": json.dumps({key_id: new_key()}),
+        "ASSESSMENT_FIELD_KEY_CURRENT": key_id,
+        "REFERRAL_IDENTITY_KEY": new_key(),
+        "ASSESSMENT_PRIVATE_KEY": assessment_private,
+        "ASSESSMENT_PUBLIC_KEY": assessment_public,
+    }
+
+
+def env_file(values: dict[str, str], example: str) -> str:
+    """The .env example with each generated variable's value replaced (single-quoted)."""
+    seen: set[str] = set()
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            return match.group(0)
+        seen.add(name)
+        return f"{name}='{values[name]}'"
+
+    text = re.sub(r"(?m)^([A-Z][A-Z0-9_]*)=.*$", fill, example)
+    missing = set(values) - seen
+    if missing:
+        raise SystemExit(f".env.example has no line for {', '.join(sorted(missing))}")
+    return text
+
+
+def kubernetes_secrets(values: dict[str, str], namespace: str) -> list[dict[str, Any]]:
+    """The Secrets the Kubernetes manifests reference, as in secrets.example.yaml."""
+
+    def secret(name: str, data: dict[str, str], **extra: Any) -> dict[str, Any]:
+        return {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": name, "namespace": namespace, **extra.pop("metadata", {})},
+            **extra,
+            "stringData": data,
+        }
+
+    def database(service: str, db: str) -> dict[str, Any]:
+        # basic-auth, so CloudNativePG sets the role's password from it; the label makes it
+        # follow changes.
+        return secret(
+            f"{service}-db",
+            {"username": db, "password": values[f"{db.upper()}_DB_PASSWORD"]},
+            type="kubernetes.io/basic-auth",
+            metadata={"labels": {"cnpg.io/reload": "true"}},
+        )
+
+    return [
+        secret(
+            "referral-api-keys",
+            {
+                "REFERRAL_FIELD_KEYS": values["REFERRAL_FIELD_KEYS"],
+                "REFERRAL_FIELD_KEY_CURRENT": values["REFERRAL_FIELD_KEY_CURRENT"],
+                "REFERRAL_IDENTITY_KEY": values["REFERRAL_IDENTITY_KEY"],
+                "REFERRAL_ASSESSMENT_PUBLIC_KEY": values["ASSESSMENT_PUBLIC_KEY"],
+            },
+            type="Opaque",
+        ),
+        database("referral-api", "referral"),
+        secret(
+            "assessment-api-keys",
+            {
+                "ASSESSMENT_FIELD_KEYS": values["ASSESSMENT_FIELD_KEYS"],
+                "ASSESSMENT_FIELD_KEY_CURRENT": values["ASSESSMENT_FIELD_KEY_CURRENT"],
+                "ASSESSMENT_PRIVATE_KEY": values["ASSESSMENT_PRIVATE_KEY"],
+            },
+            type="Opaque",
+        ),
+        database("assessment-api", "assessment"),
+    ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("target", choices=["env", "kubernetes"])
+    parser.add_argument(
+        "--key-id",
+        default=datetime.now(UTC).strftime("%Y-%m"),
+        help="id of the first field-encryption key in each ring (default: this month)",
+    )
+    parser.add_argument("--namespace", default="diversion")
+    args = parser.parse_args(argv)
+    values = generate(args.key_id)
+    if args.target == "env":
+        sys.stdout.write(env_file(values, ENV_EXAMPLE.read_text()))
+        return
+    import yaml
+
+    sys.stdout.write(
+        yaml.safe_dump_all(kubernetes_secrets(values, args.namespace), sort_keys=False)
+    )
+
+
+if __name__ == "__main__":
+    main()
