@@ -102,10 +102,12 @@ async def test_retries_and_a_lost_response_give_one_referral_and_one_event(
     }
     body = example_referral()
     port = int(base_url.rsplit(":", 1)[1])
-    async with response_dropping_proxy(port) as proxy_port:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{proxy_port}") as lossy:
-            with pytest.raises(httpx.TransportError):
-                await lossy.post("/v1/referrals", json=body, headers=headers)
+    async with (
+        response_dropping_proxy(port) as proxy_port,
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{proxy_port}") as lossy,
+    ):
+        with pytest.raises(httpx.TransportError):
+            await lossy.post("/v1/referrals", json=body, headers=headers)
     async with httpx.AsyncClient(base_url=base_url) as client:
         first = await client.post("/v1/referrals", json=body, headers=headers)
         second = await client.post("/v1/referrals", json=body, headers=headers)
