@@ -6,27 +6,22 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import nats
 import pytest
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from referral_api.config import Settings
 from referral_api.main import create_app
 from referral_api.referrals.schemas import example_referral
-from referral_api.seed import seed
-from servicekit.crypto import new_key
 from servicekit.db import Database
 from servicekit.devidp import DevIdentityProvider
-from servicekit.testing.databases import TemplateDatabases
 from servicekit.testing.nats import NatsServer
 from servicekit.testing.server import response_dropping_proxy, serving
 
-pytestmark = [pytest.mark.db, pytest.mark.nats]
+from ..conftest import ReferralSettingsFactory
 
-ALEMBIC_INI = Path(__file__).resolve().parents[2] / "services/referral-api/alembic.ini"
+pytestmark = [pytest.mark.db, pytest.mark.nats]
 
 
 async def submitted_events(nats_url: str, wait: float = 0.5) -> list[dict[str, object]]:
@@ -57,28 +52,17 @@ async def submitted_events(nats_url: str, wait: float = 0.5) -> list[dict[str, o
 
 @pytest.fixture
 async def referral_service(
-    template_databases: TemplateDatabases,
-    dev_idp: DevIdentityProvider,
-    trusted_issuers: dict[str, list[str]],
-    field_keys: dict[str, str],
-    assessment_keypair: tuple[str, str],
+    seeded_referral_database: str,
+    make_referral_settings: ReferralSettingsFactory,
     own_nats_server: NatsServer,
 ) -> AsyncIterator[tuple[str, str]]:
-    url = await template_databases.fresh(ALEMBIC_INI)
-    await seed(url)
-    settings = Settings(
-        database_url=url,
-        nats_url=own_nats_server.url,
-        jwks_url=dev_idp.jwks_url,
-        trusted_issuers=trusted_issuers,
-        field_keys=field_keys,
-        field_key_current="k1",
-        identity_key=new_key(),
-        assessment_public_key=assessment_keypair[1],
+    settings = make_referral_settings(
+        seeded_referral_database,
+        own_nats_server.url,
         outbox_poll_seconds=30,  # commits wake the relay; polling must not be what delivers
     )
     async with serving(create_app(settings)) as base_url:
-        yield base_url, url
+        yield base_url, seeded_referral_database
 
 
 async def count(url: str, table: str) -> int:

@@ -12,17 +12,15 @@ import pytest
 from fastapi import FastAPI
 
 import assessment_api
-import referral_api
 from assessment_api.config import Settings as AssessmentSettings
 from assessment_api.main import create_app as create_assessment_app
 from assessment_api.seed import seed as seed_assessment
-from referral_api.config import Settings as ReferralSettings
 from referral_api.main import create_app as create_referral_app
-from referral_api.seed import seed as seed_referral
-from servicekit.crypto import new_key
 from servicekit.devidp import DevIdentityProvider
 from servicekit.testing.databases import TemplateDatabases
 from servicekit.testing.nats import NatsServer
+
+from ..conftest import ReferralSettingsFactory
 
 
 def alembic_ini(package: object) -> Path:
@@ -50,25 +48,12 @@ async def stopped(service: Service) -> None:
 
 @pytest.fixture
 async def referral_service(
-    template_databases: TemplateDatabases,
+    seeded_referral_database: str,
+    make_referral_settings: ReferralSettingsFactory,
     nats_server: NatsServer,
-    dev_idp: DevIdentityProvider,
-    trusted_issuers: dict[str, list[str]],
-    field_keys: dict[str, str],
-    assessment_keypair: tuple[str, str],
 ) -> AsyncIterator[Service]:
-    url = await template_databases.fresh(alembic_ini(referral_api))
-    await seed_referral(url)
-    settings = ReferralSettings(
-        database_url=url,
-        nats_url=nats_server.url,
-        jwks_url=dev_idp.jwks_url,
-        trusted_issuers=trusted_issuers,
-        field_keys=field_keys,
-        field_key_current="k1",
-        identity_key=new_key(),
-        assessment_public_key=assessment_keypair[1],
-        outbox_poll_seconds=0.2,
+    settings = make_referral_settings(
+        seeded_referral_database, nats_server.url, outbox_poll_seconds=0.2
     )
     service = await started(create_referral_app(settings), "http://referral-api")
     yield service
