@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -124,3 +125,24 @@ async def test_require_roles_refuses_other_roles_with_403(service: Service) -> N
 
     nobody = await service.client.get("/admin")
     assert nobody.status_code == 401
+
+
+async def test_a_validated_token_is_remembered_for_a_short_while(tmp_path: Path) -> None:
+    from servicekit.auth import Authenticator, JWKSCache
+    from servicekit.devidp import ISSUER
+    from servicekit.problems import Problem
+
+    idp = DevIdentityProvider(tmp_path / "idp")
+    authenticator = Authenticator(
+        JWKSCache(idp.jwks_url),
+        audience="diversion",
+        trusted_issuers={ISSUER: ["*"]},
+        remember_seconds=0.5,
+    )
+    token = idp.token(role="officer", forces=["demo"])
+    first = await authenticator.authenticate(token)
+    authenticator.trusted_issuers = {}  # the issuer is no longer trusted
+    assert await authenticator.authenticate(token) == first  # remembered, not re-checked
+    await asyncio.sleep(0.6)
+    with pytest.raises(Problem, match="issuer is not trusted"):
+        await authenticator.authenticate(token)

@@ -22,6 +22,12 @@ class Settings(ServiceSettings):
         description="The assessment service's X25519 public key: contact details are sealed to it."
     )
     assessment_key_id: str = "assessment-1"
+    scheme_cache_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="How long a force's settings and rule set are cached: a change applies "
+        "within this time.",
+    )
     pwa_dir: str | None = Field(
         default=None, description="Folder of the officers' PWA to serve at /"
     )

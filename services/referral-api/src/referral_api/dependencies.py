@@ -8,8 +8,7 @@ from fastapi import Depends, Request
 
 from referral_api.config import Settings
 from referral_api.exceptions import force_not_configured
-from referral_api.forces import repository as force_repository
-from referral_api.forces.models import Force
+from referral_api.forces.scheme import Scheme, SchemeCache
 from servicekit.app import SessionDep, runtime_of
 from servicekit.auth import CurrentPrincipal
 
@@ -20,13 +19,16 @@ def settings_of(request: Request) -> Settings:
     return settings
 
 
-async def callers_force(principal: CurrentPrincipal, session: SessionDep) -> Force:
-    """The one force the caller acts for, which must be configured here."""
-    force = await force_repository.get(session=session, force_id=principal.force)
-    if force is None:
+async def callers_force(
+    request: Request, principal: CurrentPrincipal, session: SessionDep
+) -> Scheme:
+    """The scheme of the one force the caller acts for, which must be configured here."""
+    cache: SchemeCache = request.app.state.schemes
+    scheme = await cache.get(session=session, force_id=principal.force)
+    if scheme is None:
         raise force_not_configured(principal.force)
-    return force
+    return scheme
 
 
 SettingsDep = Annotated[Settings, Depends(settings_of)]
-ForceDep = Annotated[Force, Depends(callers_force)]
+ForceDep = Annotated[Scheme, Depends(callers_force)]

@@ -12,6 +12,7 @@ from referral_api.db import kit
 from referral_api.devsignin import dev_sign_in_router
 from referral_api.eligibility.router import router as eligibility_router
 from referral_api.forces.router import router as force_router
+from referral_api.forces.scheme import SchemeCache
 from referral_api.portal import portal_router
 from referral_api.referrals.router import router as referral_router
 from servicekit.app import ServiceRuntime, build_app
@@ -35,6 +36,7 @@ def create_app(
         routers=[eligibility_router, referral_router, force_router],
         start_background=start_background,
     )
+    app.state.schemes = SchemeCache(ttl_seconds=settings.scheme_cache_seconds)
     if settings.dev_idp_dir:
         app.include_router(dev_sign_in_router(settings.dev_idp_dir))
     app.include_router(portal_router(settings))

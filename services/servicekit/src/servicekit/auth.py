@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -103,12 +104,43 @@ def _unauthorised(detail: str) -> Problem:
 
 
 class Authenticator:
-    def __init__(self, jwks: JWKSCache, *, audience: str, trusted_issuers: dict[str, list[str]]):
+    """Validates bearer tokens; a token already validated is remembered until it expires.
+
+    An officer's phone sends the same token with every request of a shift: verifying its RSA
+    signature each time was a measurable share of a referral's cost. Remembered tokens are kept
+    no longer than `remember_seconds` and never past their own expiry.
+    """
+
+    def __init__(
+        self,
+        jwks: JWKSCache,
+        *,
+        audience: str,
+        trusted_issuers: dict[str, list[str]],
+        remember_seconds: float = 60.0,
+        remember_max: int = 4096,
+    ):
         self.jwks = jwks
         self.audience = audience
         self.trusted_issuers = trusted_issuers
+        self.remember_seconds = remember_seconds
+        self.remember_max = remember_max
+        self._remembered: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
 
     async def authenticate(self, token: str) -> Principal:
+        remembered = self._remembered.get(token)
+        if remembered is not None:
+            if time.time() < remembered[0]:
+                self._remembered.move_to_end(token)
+                return remembered[1]
+            del self._remembered[token]
+        principal, expires = await self._validate(token)
+        self._remembered[token] = (min(expires, time.time() + self.remember_seconds), principal)
+        if len(self._remembered) > self.remember_max:
+            self._remembered.popitem(last=False)
+        return principal
+
+    async def _validate(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -145,7 +177,7 @@ class Authenticator:
         if "*" not in allowed and not set(forces) <= set(allowed):
             raise _unauthorised("The token's issuer may not speak for the forces it names.")
         scope = claims.get("scope", "")
-        return Principal(
+        principal = Principal(
             subject=str(claims["sub"]),
             role=role,
             forces=frozenset(str(f) for f in forces),
@@ -153,6 +185,7 @@ class Authenticator:
             scopes=frozenset(scope.split()) if isinstance(scope, str) else frozenset(),
             name=claims.get("name"),
         )
+        return principal, float(claims["exp"])
 
 
 async def current_principal(request: Request) -> Principal:

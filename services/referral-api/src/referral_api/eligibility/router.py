@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body
 from referral_api.dependencies import ForceDep, SettingsDep
 from referral_api.eligibility import service
 from referral_api.eligibility.rules import RuleSet
+from referral_api.people import repository as people_repository
 from referral_api.people.identity import person_key
 from referral_api.referrals.schemas import (
     EligibilityCheckIn,
@@ -41,7 +42,7 @@ async def check_eligibility(
 
     A barred person gets `not_before`, never their history.
     """
-    rule_set = await service.rule_set_for(session=session, force_id=force.id)
+    rule_set = force.rule_set
     service.check_answers_known(rule_set, dict(body.answers), "answers")
     encounter_at = (
         service.start_of(body.encounter_date) if body.encounter_date else datetime.now(UTC)
@@ -54,10 +55,12 @@ async def check_eligibility(
         family_name=body.person.family_name,
         date_of_birth=body.person.date_of_birth,
     )
-    decision = await service.decide(
-        session=session,
+    history = await people_repository.history_on(
+        session=session, force_id=force.id, person_key=key, on=encounter_at
+    )
+    decision = service.decide(
         rule_set=rule_set,
-        person_key=key,
+        history=history,
         date_of_birth=body.person.date_of_birth,
         encounter_at=encounter_at,
         answers=dict(body.answers),
@@ -70,6 +73,6 @@ async def check_eligibility(
     response_model=RuleSet,
     dependencies=[require_roles(Role.officer, Role.supervisor, Role.integration, Role.admin)],
 )
-async def current_rule_set(session: SessionDep, force: ForceDep) -> RuleSet:
+async def current_rule_set(force: ForceDep) -> RuleSet:
     """The force's active rule set, for evaluating on the device exactly as the server does."""
-    return await service.rule_set_for(session=session, force_id=force.id)
+    return force.rule_set

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +17,6 @@ from contracts import new_event
 from contracts.events.v1 import ReferralClosed
 from contracts.vocabulary import ReferralOutcome, ReferralStatus
 from referral_api.db import kit
-from referral_api.forces.models import Force
 from referral_api.outcomes.models import Bar
 from referral_api.referrals.models import Referral
 from servicekit.outbox import add_event
@@ -33,6 +33,16 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
+class BarPolicy(Protocol):
+    """What closing needs of a force: who it is and how long it bars (None: for ever)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def bar_months(self) -> int | None: ...
+
+
 def is_closed(referral: Referral) -> bool:
     return ReferralStatus(referral.status) in CLOSED
 
@@ -41,7 +51,7 @@ async def close(
     *,
     session: AsyncSession,
     referral: Referral,
-    force: Force,
+    force: BarPolicy,
     outcome: ReferralOutcome,
     at: datetime,
 ) -> Bar | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.vocabulary import ReferralStatus
@@ -59,15 +59,3 @@ async def list_visible(
         )
     query = query.order_by(Referral.submitted_at.desc(), Referral.id.desc()).limit(limit)
     return list((await session.scalars(query)).all())  # type: ignore[arg-type]
-
-
-async def has_earlier_referral(*, session: AsyncSession, force_id: str, person_key: str) -> bool:
-    """Whether the person was referred in this force before (withdrawn referrals aside)."""
-    query = select(
-        exists().where(
-            Referral.force_id == force_id,
-            Referral.person_key == person_key,
-            Referral.status != ReferralStatus.withdrawn.value,
-        )
-    )
-    return bool(await session.scalar(query))

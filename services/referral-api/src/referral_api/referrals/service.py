@@ -22,10 +22,10 @@ from referral_api.exceptions import (
     referral_closed,
     unanswered_questions,
 )
-from referral_api.forces.models import Force
+from referral_api.forces.scheme import Scheme
 from referral_api.outcomes import service as outcome_service
+from referral_api.people import repository as people_repository
 from referral_api.people.identity import officer_key, person_key
-from referral_api.referrals import repository
 from referral_api.referrals.models import Referral
 from referral_api.referrals.schemas import MAX_AGE_YEARS, ReferralIn, WithdrawalIn
 from servicekit.auth import Principal, Role
@@ -36,7 +36,7 @@ SOURCE = "/referral-api"
 _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-def new_reference(force: Force, at: datetime) -> str:
+def new_reference(force: Scheme, at: datetime) -> str:
     code = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(6))
     return f"{force.reference_prefix}-{at:%y%m}-{code}"
 
@@ -55,13 +55,13 @@ async def submit(
     session: AsyncSession,
     settings: Settings,
     principal: Principal,
-    force: Force,
+    force: Scheme,
     payload: ReferralIn,
     now: datetime | None = None,
 ) -> Referral:
     """Check eligibility again on the server, store the referral, stage its event."""
     now = now or datetime.now(UTC)
-    rule_set = await eligibility_service.rule_set_for(session=session, force_id=force.id)
+    rule_set = force.rule_set
     answers = payload.all_answers()
     eligibility_service.check_answers_known(rule_set, dict(payload.answers), "answers")
     if payload.encounter.area not in force.area_codes():
@@ -79,10 +79,12 @@ async def submit(
         family_name=person.family_name,
         date_of_birth=person.date_of_birth,
     )
-    decision = await eligibility_service.decide(
-        session=session,
+    history = await people_repository.history_on(
+        session=session, force_id=force.id, person_key=key, on=encounter_at
+    )
+    decision = eligibility_service.decide(
         rule_set=rule_set,
-        person_key=key,
+        history=history,
         date_of_birth=person.date_of_birth,
         encounter_at=encounter_at,
         answers=answers,
@@ -135,15 +137,12 @@ async def submit(
         rule_set_version=decision.rule_set_version,
         eligibility_answers={k: v for k, v in answers.items() if v is not None},
         agreement_recorded_at=payload.agreement.recorded_at.astimezone(UTC),
-        is_rereferral=await repository.has_earlier_referral(
-            session=session, force_id=force.id, person_key=key
-        ),
+        is_rereferral=history.referred_before,
         suggested_outcome_code=force.suggested_outcome_code,
         first_contact_due=now + timedelta(hours=force.first_contact_hours),
         engagement_deadline=now + timedelta(days=force.engagement_window_days),
     )
-    session.add(referral)
-    await session.flush()
+    session.add(referral)  # flushed with the event's insert below
     await add_event(session, kit, submitted_event(referral, settings, payload))
     return referral
 
@@ -199,7 +198,7 @@ async def withdraw(
     *,
     session: AsyncSession,
     referral: Referral,
-    force: Force,
+    force: Scheme,
     payload: WithdrawalIn,
     now: datetime | None = None,
 ) -> Referral:
