@@ -200,6 +200,23 @@ async def test_republishing_a_row_after_a_crash_before_marking_leaves_one_messag
     assert row.attempts == 2
 
 
+async def test_publishing_many_batches_holds_one_reply_subscription(
+    db: Database, own_nats_server: NatsServer
+) -> None:
+    """A JetStream context per drain leaked a reply subscription and a task per batch."""
+    relay = OutboxRelay(db, kit, own_nats_server.url, producer=PRODUCER)
+    try:
+        for _ in range(25):
+            async with db.session() as session:
+                await add_event(session, kit, withdrawn_event())
+                await session.commit()
+            assert await relay.drain() == 1
+        assert relay._nc is not None
+        assert len(relay._nc._subs) <= 2  # the API request inbox and one publish inbox
+    finally:
+        await relay.stop()
+
+
 async def test_events_without_nats_configured_wait_in_the_outbox(db: Database) -> None:
     relay = OutboxRelay(db, kit, None, producer=PRODUCER)
     async with running(relay):

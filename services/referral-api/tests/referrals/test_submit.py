@@ -256,3 +256,22 @@ async def test_parallel_retries_with_one_key_make_one_referral(
     assert len({r.json()["id"] for r in responses}) == 1
     assert await scalar(referral_database, "SELECT count(*) FROM referrals") == 1
     assert len(await outbox_events(referral_database, "referral.submitted.v1")) == 1
+
+
+async def test_a_reference_already_taken_is_drawn_again(
+    client: httpx.AsyncClient,
+    auth: AuthHeaders,
+    referral_database: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from referral_api.referrals import service
+
+    drawn = iter("AAAAAA" + "AAAAAA" + "BBBBBB")
+    monkeypatch.setattr(service.secrets, "choice", lambda _alphabet: next(drawn))
+    first = await submit(client, auth())
+    second = await submit(client, auth(), referral_body(given_name="Riley"))
+    assert first.status_code == second.status_code == 201, second.text
+    assert first.json()["reference"].endswith("-AAAAAA")
+    assert second.json()["reference"].endswith("-BBBBBB")
+    assert await scalar(referral_database, "SELECT count(*) FROM referrals") == 2
+    assert len(await outbox_events(referral_database, "referral.submitted.v1")) == 2

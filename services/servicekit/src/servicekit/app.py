@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -124,6 +125,10 @@ def build_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if start_background:
             await runtime.start()
+        # What start-up allocated lives for the whole process: keep it out of every later full
+        # collection, which otherwise paused all requests for 50-90 ms.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

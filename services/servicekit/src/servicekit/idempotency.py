@@ -149,24 +149,34 @@ async def run_once(
     key: str,
     payload: Any,
     perform: Callable[[], Awaitable[StoredResponse]],
+    attempts: int = 2,
 ) -> StoredResponse:
     """Do a write at most once per key: replay the stored response, or perform, remember and
-    commit in one transaction. A parallel retry that loses the race gets the winner's response.
+    commit in one transaction.
+
+    A parallel retry that loses the race gets the winner's response. Any other unique clash
+    (a randomly drawn reference already taken, say) is retried with a fresh `perform`.
     """
     request_hash = fingerprint(payload)
-    stored = await lookup(session, tables, scope=scope, key=key, request_hash=request_hash)
-    if stored is not None:
-        return stored
-    response = await perform()
-    try:
-        await remember(
-            session, tables, scope=scope, key=key, request_hash=request_hash, response=response
-        )
-        await session.commit()
-    except IntegrityError:
-        await session.rollback()
+    for attempt in range(1, attempts + 1):
         stored = await lookup(session, tables, scope=scope, key=key, request_hash=request_hash)
-        if stored is None:
-            raise
-        return stored
-    return response
+        if stored is not None:
+            return stored
+        try:
+            response = await perform()
+            await remember(
+                session, tables, scope=scope, key=key, request_hash=request_hash, response=response
+            )
+            await session.commit()
+        except IntegrityError:
+            await session.rollback()
+            if attempt == attempts:
+                stored = await lookup(
+                    session, tables, scope=scope, key=key, request_hash=request_hash
+                )
+                if stored is None:
+                    raise
+                return stored
+            continue
+        return response
+    raise AssertionError("unreachable")

@@ -65,6 +65,9 @@ class OutboxRelay:
         self.stream_replicas = stream_replicas
         self._wake = asyncio.Event()
         self._nc: Client | None = None
+        # one JetStream context per connection: each new context's first publish_async
+        # subscribes a reply inbox that is never released
+        self._js: JetStreamContext | None = None
         self._task: asyncio.Task[None] | None = None
         self._streams_ready = False
         db.on_events_committed(self.wake)
@@ -95,10 +98,10 @@ class OutboxRelay:
         if self._nc is None:
             assert self.nats_url is not None
             self._nc = await bus.connect(self.nats_url, name=f"{self.producer}-outbox")
+        if self._js is None:
+            self._js = self._nc.jetstream()
         if not self._streams_ready:
-            await bus.ensure_streams(
-                self._nc.jetstream(), self.producer, replicas=self.stream_replicas
-            )
+            await bus.ensure_streams(self._js, self.producer, replicas=self.stream_replicas)
             self._streams_ready = True
         return self._nc
 
@@ -123,8 +126,9 @@ class OutboxRelay:
 
     async def drain(self) -> int:
         """Publish one batch of pending events; returns how many were published."""
-        nc = await self._ensure_connected()
-        js = nc.jetstream()
+        await self._ensure_connected()
+        js = self._js
+        assert js is not None
         self._wake.clear()
         if is_sqlite(self.db.url):
             # One writer connection per process: never hold it while waiting on NATS.
