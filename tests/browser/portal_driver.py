@@ -160,6 +160,9 @@ def serve_portal(
     pwa_dir: Path = PWA_DIR,
     **extra_settings: Any,
 ) -> tuple[ServerThread, Settings]:
+    # Some tests change a force's settings mid-test, standing for time passing while an officer
+    # is out of signal; a deployment caches them for 30 s, so here the change applies at once.
+    extra_settings.setdefault("scheme_cache_seconds", 0)
     settings = Settings(
         database_url=database_url,
         nats_url=None,
