@@ -73,6 +73,29 @@ export class FieldKit {
     return [text, optional ? h('span', { class: 'optional' }, ' (optional)') : null];
   }
 
+  /** What every answerable control carries: its name, whether it is required, its error. */
+  control(path, hint, optional = false) {
+    return {
+      id: idFor(path),
+      name: path,
+      required: !optional,
+      'aria-required': optional ? null : 'true',
+      'aria-invalid': this.errors[path] ? 'true' : null,
+      'aria-describedby': this.describedBy(path, hint),
+    };
+  }
+
+  /** A control under its label, hint and error, in the order a screen reader reads them. */
+  labelled(path, label, hint, optional, control) {
+    return this.wrap(
+      path,
+      h('label', { class: 'label', for: idFor(path) }, this.labelText(label, optional)),
+      this.hint(path, hint),
+      this.error(path),
+      control,
+    );
+  }
+
   wrap(path, ...children) {
     return h(
       'div',
@@ -84,38 +107,24 @@ export class FieldKit {
   /** A typed text input (names, phone, postcode, references: things that cannot be picked). */
   text(path, label, options = {}) {
     const { hint, optional, type = 'text', autocomplete, inputmode, width, spellcheck } = options;
-    const id = idFor(path);
     const input = h('input', {
-      id,
-      name: path,
+      ...this.control(path, hint, optional),
       type,
       class: `input${width ? ` input--${width}` : ''}`,
       value: this.value(path) ?? '',
       autocomplete: autocomplete || 'off',
       inputmode,
       spellcheck: spellcheck === undefined ? null : String(spellcheck),
-      required: !optional,
-      'aria-required': optional ? null : 'true',
-      'aria-invalid': this.errors[path] ? 'true' : null,
-      'aria-describedby': this.describedBy(path, hint),
       oninput: (event) => this.change(path, event.target.value),
     });
-    return this.wrap(
-      path,
-      h('label', { class: 'label', for: id }, this.labelText(label, optional)),
-      this.hint(path, hint),
-      this.error(path),
-      input,
-    );
+    return this.labelled(path, label, hint, optional, input);
   }
 
   /** A number typed with the numeric keypad (a quantity is an estimate, not a code). */
   number(path, label, options = {}) {
     const { hint, min, max, step = 'any' } = options;
-    const id = idFor(path);
     const input = h('input', {
-      id,
-      name: path,
+      ...this.control(path, hint),
       type: 'number',
       class: 'input input--short',
       inputmode: 'decimal',
@@ -123,53 +132,30 @@ export class FieldKit {
       max,
       step,
       value: this.value(path) ?? '',
-      required: true,
-      'aria-required': 'true',
-      'aria-invalid': this.errors[path] ? 'true' : null,
-      'aria-describedby': this.describedBy(path, hint),
       oninput: (event) => this.change(path, event.target.value),
     });
-    return this.wrap(
-      path,
-      h('label', { class: 'label', for: id }, label),
-      this.hint(path, hint),
-      this.error(path),
-      input,
-    );
+    return this.labelled(path, label, hint, false, input);
   }
 
   /** A date or date-and-time picked from the phone's calendar, never typed. */
   date(path, label, options = {}) {
     const { hint, min, max, type = 'date' } = options;
-    const id = idFor(path);
     const input = h('input', {
-      id,
-      name: path,
+      ...this.control(path, hint),
       type,
       class: 'input input--date',
       min,
       max,
       value: this.value(path) ?? '',
-      required: true,
-      'aria-required': 'true',
-      'aria-invalid': this.errors[path] ? 'true' : null,
-      'aria-describedby': this.describedBy(path, hint),
       onchange: (event) => this.change(path, event.target.value),
       oninput: (event) => this.change(path, event.target.value),
     });
-    return this.wrap(
-      path,
-      h('label', { class: 'label', for: id }, label),
-      this.hint(path, hint),
-      this.error(path),
-      input,
-    );
+    return this.labelled(path, label, hint, false, input);
   }
 
   /** A drop-down; `choices` is [[code, label]] or [{group, options: [[code, label]]}]. */
   select(path, label, choices, options = {}) {
     const { hint, optional, placeholder = 'Choose…' } = options;
-    const id = idFor(path);
     const current = this.value(path) ?? '';
     const option = ([code, text]) => h('option', { value: code, selected: code === current }, text);
     const items = choices.map((choice) =>
@@ -180,25 +166,14 @@ export class FieldKit {
     const select = h(
       'select',
       {
-        id,
-        name: path,
+        ...this.control(path, hint, optional),
         class: 'select',
-        required: !optional,
-        'aria-required': optional ? null : 'true',
-        'aria-invalid': this.errors[path] ? 'true' : null,
-        'aria-describedby': this.describedBy(path, hint),
         onchange: (event) => this.change(path, event.target.value || null),
       },
       h('option', { value: '', selected: current === '' }, placeholder),
       items,
     );
-    return this.wrap(
-      path,
-      h('label', { class: 'label', for: id }, this.labelText(label, optional)),
-      this.hint(path, hint),
-      this.error(path),
-      select,
-    );
+    return this.labelled(path, label, hint, optional, select);
   }
 
   /**
