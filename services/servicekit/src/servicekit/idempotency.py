@@ -151,32 +151,42 @@ async def run_once(
     perform: Callable[[], Awaitable[StoredResponse]],
     attempts: int = 2,
 ) -> StoredResponse:
-    """Do a write at most once per key: replay the stored response, or perform, remember and
-    commit in one transaction.
+    """Do a write at most once per key: perform, remember and commit in one transaction, or
+    answer with the response already stored under the key.
 
-    A parallel retry that loses the race gets the winner's response. Any other unique clash
-    (a randomly drawn reference already taken, say) is retried with a fresh `perform`.
+    Most keys are new, so the write goes first and the key's primary key decides: a clash means
+    a retry (replay the stored response, or 422 for another body). A write that fails on its own
+    rules is checked against the stored keys too, so a retry of an accepted request is never
+    refused because circumstances changed since. Any other unique clash (a randomly drawn
+    reference already taken, say) is retried with a fresh `perform`.
     """
     request_hash = fingerprint(payload)
-    for attempt in range(1, attempts + 1):
-        stored = await lookup(session, tables, scope=scope, key=key, request_hash=request_hash)
-        if stored is not None:
-            return stored
+
+    async def stored_response() -> StoredResponse | None:
+        await session.rollback()
+        return await lookup(session, tables, scope=scope, key=key, request_hash=request_hash)
+
+    for _ in range(attempts):
         try:
             response = await perform()
             await remember(
                 session, tables, scope=scope, key=key, request_hash=request_hash, response=response
             )
             await session.commit()
+        except Problem:
+            stored = await stored_response()
+            if stored is not None:
+                return stored
+            raise
         except IntegrityError:
-            await session.rollback()
-            if attempt == attempts:
-                stored = await lookup(
-                    session, tables, scope=scope, key=key, request_hash=request_hash
-                )
-                if stored is None:
-                    raise
+            stored = await stored_response()
+            if stored is not None:
                 return stored
             continue
         return response
-    raise AssertionError("unreachable")
+    raise Problem(
+        409,
+        "conflict",
+        "Conflict",
+        "This clashed with other records twice. Nothing was saved; send it again.",
+    )
