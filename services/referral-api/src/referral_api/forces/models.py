@@ -26,6 +26,3 @@ class Force(Base):
     suggested_outcome_code: Mapped[int] = mapped_column(Integer, default=8)
     areas: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-    def area_codes(self) -> set[str]:
-        return {str(area["code"]) for area in self.areas}
