@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
+from servicekit.sqlite import dbapi as sqlite_on_the_loop
+
 # Explicit constraint names so migrations are stable across databases.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -78,7 +80,8 @@ def make_engine(url: str, *, null_pool: bool = False, **kwargs: Any) -> AsyncEng
     """An engine tuned per database.
 
     SQLite takes one writer at a time: a single pooled connection, WAL and synchronous=NORMAL
-    keep write latency in milliseconds where a larger pool makes writers collide.
+    keep write latency in milliseconds where a larger pool makes writers collide. Statements go
+    run on the event loop's thread (`servicekit.sqlite`).
     """
     if null_pool:
         # a connection per use: for callers that run each request on its own event loop
@@ -88,6 +91,8 @@ def make_engine(url: str, *, null_pool: bool = False, **kwargs: Any) -> AsyncEng
     else:
         kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
     if is_sqlite(url):
+        if url.startswith("sqlite+aiosqlite"):
+            kwargs.setdefault("module", sqlite_on_the_loop())
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")

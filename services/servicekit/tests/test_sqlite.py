@@ -1,0 +1,94 @@
+"""SQLite run on the event loop's thread: the same results, errors and transactions as before."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from servicekit.db import make_engine
+
+metadata = MetaData()
+people = Table(
+    "people",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(40), unique=True),
+)
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncEngine:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'people.db'}")
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    yield engine
+    await engine.dispose()
+
+
+async def test_rows_counts_and_ids_come_back(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        result = await conn.execute(insert(people), {"name": "Ada"})
+        assert result.inserted_primary_key == (1,)
+        await conn.execute(insert(people), [{"name": "Grace"}, {"name": "Mary"}])
+        changed = await conn.execute(update(people).where(people.c.id > 1).values(name=None))
+        assert changed.rowcount == 2
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(people.c.id, people.c.name).order_by(people.c.id))).all()
+    assert [tuple(row) for row in rows] == [(1, "Ada"), (2, None), (3, None)]
+
+
+async def test_a_failed_transaction_leaves_nothing_and_raises_integrity_error(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(insert(people), {"name": "Ada"})
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as conn:
+            await conn.execute(insert(people), {"name": "Grace"})
+            await conn.execute(insert(people), {"name": "Ada"})
+    async with engine.connect() as conn:
+        names = (await conn.execute(select(people.c.name))).scalars().all()
+    assert names == ["Ada"]
+
+
+async def test_streamed_results_still_work(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(insert(people), [{"name": f"p{i}"} for i in range(250)])
+    async with engine.connect() as conn:
+        stream = await conn.stream(select(people.c.id).order_by(people.c.id))
+        ids = [row.id async for row in stream]
+    assert ids == list(range(1, 251))
+
+
+async def test_statements_run_on_the_event_loop_thread(engine: AsyncEngine) -> None:
+    seen: list[int] = []
+
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        sqlite = raw.driver_connection._conn  # type: ignore[union-attr]
+        sqlite.create_function("whose_thread", 0, lambda: seen.append(threading.get_ident()) or 1)
+        await conn.execute(text("SELECT whose_thread()"))
+    assert seen == [threading.get_ident()]
+    # and nothing is left behind when the engine goes: no worker threads were started
+    assert not [t for t in threading.enumerate() if "aiosqlite" in repr(t.run)]
+
+
+async def test_concurrent_sessions_take_turns_on_the_one_connection(engine: AsyncEngine) -> None:
+    async def add(name: str) -> None:
+        async with engine.begin() as conn:
+            await conn.execute(insert(people), {"name": name})
+            await asyncio.sleep(0)  # hold the transaction across a suspension
+            await conn.execute(
+                update(people).where(people.c.name == name).values(name=name.upper())
+            )
+
+    await asyncio.gather(*(add(f"n{i}") for i in range(20)))
+    async with engine.connect() as conn:
+        names = set((await conn.execute(select(people.c.name))).scalars())
+    assert names == {f"N{i}" for i in range(20)}
