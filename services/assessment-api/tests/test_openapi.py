@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import schemathesis
+from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis.python.asgi import shutdown_lifespans
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -18,6 +19,7 @@ from assessment_api.assessments.schemas import example_assessment
 from assessment_api.config import Settings
 from assessment_api.main import create_app
 from assessment_api.safeguarding.schemas import example_safeguarding_referral
+from servicekit.app import threadpool_dependencies
 
 if TYPE_CHECKING:
     from conftest import Desk
@@ -151,3 +153,8 @@ def test_the_api_keeps_its_documented_promises(
     # Domain rules the schema cannot express (a time in the future, a service not in the
     # directory, an override to the proposed pathway) rightly answer 422 to schema-valid input.
     case.call_and_validate(headers=auth(), excluded_checks=[positive_data_acceptance])
+
+
+async def test_no_route_waits_for_the_thread_pool(app: FastAPI) -> None:
+    # a plain `def` dependency or endpoint is run on a worker thread: a hand-off per request
+    assert threadpool_dependencies(app) == []

@@ -15,6 +15,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from referral_api.config import Settings
 from referral_api.main import create_app
+from servicekit.app import threadpool_dependencies
 
 from .helpers import AuthHeaders, scalar
 
@@ -82,3 +83,8 @@ async def test_every_example_succeeds_against_the_demonstration_force(
             if path == "/v1/referrals":
                 referral_id = response.json()["id"]
     assert await scalar(referral_database, "SELECT count(*) FROM referrals") == 1
+
+
+async def test_no_route_waits_for_the_thread_pool(app: FastAPI) -> None:
+    # a plain `def` dependency or endpoint is run on a worker thread: a hand-off per request
+    assert threadpool_dependencies(app) == []

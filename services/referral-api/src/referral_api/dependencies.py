@@ -13,7 +13,7 @@ from servicekit.app import SessionDep, runtime_of
 from servicekit.auth import CurrentPrincipal
 
 
-def settings_of(request: Request) -> Settings:
+async def settings_of(request: Request) -> Settings:
     settings = runtime_of(request).settings
     assert isinstance(settings, Settings)
     return settings
