@@ -7,6 +7,7 @@ recipient's key id and the algorithm travel with the ciphertext so keys can be r
 from __future__ import annotations
 
 import base64
+import functools
 import os
 from typing import Final, Literal
 
@@ -74,10 +75,16 @@ def _derive(shared: bytes, epk: bytes, recipient: bytes) -> bytes:
     )
 
 
+@functools.lru_cache(maxsize=16)
+def _recipient(public_key: str) -> tuple[bytes, X25519PublicKey]:
+    # a service seals to the same few keys all day: parse each once
+    raw = _b64d(public_key)
+    return raw, X25519PublicKey.from_public_bytes(raw)
+
+
 def seal(plaintext: bytes, *, public_key: str, kid: str) -> SealedField:
     """Encrypt `plaintext` so only the holder of `public_key`'s private half can read it."""
-    recipient_raw = _b64d(public_key)
-    recipient = X25519PublicKey.from_public_bytes(recipient_raw)
+    recipient_raw, recipient = _recipient(public_key)
     ephemeral = X25519PrivateKey.generate()
     epk = ephemeral.public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw

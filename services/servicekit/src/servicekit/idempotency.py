@@ -129,15 +129,16 @@ async def remember(
     response: StoredResponse,
 ) -> None:
     await session.execute(
-        insert(tables.idempotency_keys).values(
-            scope=scope,
-            key=key,
-            request_hash=request_hash,
-            status_code=response.status_code,
-            response_body=response.body,
-            headers=response.headers,
-            created_at=utcnow(),
-        )
+        insert(tables.idempotency_keys),
+        {
+            "scope": scope,
+            "key": key,
+            "request_hash": request_hash,
+            "status_code": response.status_code,
+            "response_body": response.body,
+            "headers": response.headers,
+            "created_at": utcnow(),
+        },
     )
 
 

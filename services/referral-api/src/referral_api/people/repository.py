@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Select, String, and_, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.vocabulary import ReferralStatus
 from referral_api.outcomes.models import Bar
 from referral_api.referrals.models import Referral
+from servicekit.db import UTCDateTime
 
 
 @dataclass(frozen=True)
@@ -22,25 +23,36 @@ class PersonHistory:
     referred_before: bool
 
 
+def _history_query() -> Select[datetime | None, bool, bool]:
+    bars = Bar.__table__.c
+    referrals = Referral.__table__.c
+    force_id = bindparam("force_id", type_=String())
+    person_key = bindparam("person_key", type_=String())
+    on = bindparam("on", type_=UTCDateTime())
+    this_person = and_(bars.force_id == force_id, bars.person_key == person_key)
+    return select(
+        select(func.max(bars.expires_at))
+        .where(this_person, bars.expires_at > on)
+        .scalar_subquery(),
+        exists().where(this_person, bars.expires_at.is_(None)),
+        exists().where(
+            referrals.force_id == force_id,
+            referrals.person_key == person_key,
+            referrals.status != ReferralStatus.withdrawn.value,
+        ),
+    )
+
+
+# built once: the query's shape never changes, only its parameters
+_HISTORY = _history_query()
+
+
 async def history_on(
     *, session: AsyncSession, force_id: str, person_key: str, on: datetime
 ) -> PersonHistory:
     """The person's bar and earlier referrals, in one query."""
-    bars = select(Bar).where(Bar.force_id == force_id, Bar.person_key == person_key)
     row = (
-        await session.execute(
-            select(
-                select(func.max(Bar.expires_at))
-                .where(Bar.force_id == force_id, Bar.person_key == person_key, Bar.expires_at > on)
-                .scalar_subquery(),
-                exists(bars.where(Bar.expires_at.is_(None))),
-                exists().where(
-                    Referral.force_id == force_id,
-                    Referral.person_key == person_key,
-                    Referral.status != ReferralStatus.withdrawn.value,
-                ),
-            )
-        )
+        await session.execute(_HISTORY, {"force_id": force_id, "person_key": person_key, "on": on})
     ).one()
     until, for_ever, referred = row
     if until is not None and until.tzinfo is None:  # SQLite returns the max without its zone

@@ -84,18 +84,6 @@ def _out(referral: Referral) -> ReferralOut:
     )
 
 
-def _created(referral: Referral) -> dict[str, Any]:
-    return ReferralCreated(
-        id=referral.id,
-        reference=referral.reference,
-        status=ReferralStatus(referral.status),
-        suggested_outcome_code=referral.suggested_outcome_code,
-        submitted_at=referral.submitted_at,
-        engagement_deadline=referral.engagement_deadline,
-        rule_set_version=referral.rule_set_version,
-    ).model_dump(mode="json")
-
-
 @router.post(
     "/referrals",
     status_code=201,
@@ -134,11 +122,11 @@ async def submit_referral(
     """
 
     async def perform() -> idempotency.StoredResponse:
-        referral = await service.submit(
+        created = await service.submit(
             session=session, settings=settings, principal=principal, force=force, payload=body
         )
         return idempotency.StoredResponse(
-            201, _created(referral), {"Location": f"/v1/referrals/{referral.id}"}
+            201, created.model_dump(mode="json"), {"Location": f"/v1/referrals/{created.id}"}
         )
 
     stored = await idempotency.run_once(
