@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -258,6 +259,19 @@ async def test_parallel_retries_with_one_key_make_one_referral(
     assert len(await outbox_events(referral_database, "referral.submitted.v1")) == 1
 
 
+def test_references_are_read_out_easily_and_drawn_evenly() -> None:
+    from types import SimpleNamespace
+
+    from referral_api.referrals import service
+
+    force: Any = SimpleNamespace(reference_prefix="DEMO")
+    codes = [service.new_reference(force, datetime(2026, 11, 5, tzinfo=UTC)) for _ in range(6400)]
+    assert all(code.startswith("DEMO-2611-") and len(code) == 16 for code in codes)
+    letters = Counter("".join(code[-6:] for code in codes))
+    assert set(letters) == set(service._REFERENCE_ALPHABET)  # no I, L, O or U to misread
+    assert max(letters.values()) < 1.25 * min(letters.values())  # 1200 each, give or take
+
+
 async def test_a_reference_already_taken_is_drawn_again(
     client: httpx.AsyncClient,
     auth: AuthHeaders,
@@ -266,8 +280,11 @@ async def test_a_reference_already_taken_is_drawn_again(
 ) -> None:
     from referral_api.referrals import service
 
-    drawn = iter("AAAAAA" + "AAAAAA" + "BBBBBB")
-    monkeypatch.setattr(service.secrets, "choice", lambda _alphabet: next(drawn))
+    def bits_for(code: str) -> int:  # the random bits that spell `code`, 5 bits a letter
+        return sum(service._REFERENCE_ALPHABET.index(c) << 5 * i for i, c in enumerate(code))
+
+    drawn = iter([bits_for("AAAAAA"), bits_for("AAAAAA"), bits_for("BBBBBB")])
+    monkeypatch.setattr(service.secrets, "randbits", lambda _k: next(drawn))
     first = await submit(client, auth())
     second = await submit(client, auth(), referral_body(given_name="Riley"))
     assert first.status_code == second.status_code == 201, second.text

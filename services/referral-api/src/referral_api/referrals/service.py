@@ -46,7 +46,9 @@ _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 def new_reference(force: Scheme, at: datetime) -> str:
-    code = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(6))
+    # 32 letters, so each takes exactly 5 of 30 random bits: uniform, one call for randomness
+    bits = secrets.randbits(30)
+    code = "".join(_REFERENCE_ALPHABET[(bits >> shift) & 31] for shift in range(0, 30, 5))
     return f"{force.reference_prefix}-{at:%y%m}-{code}"
 
 
