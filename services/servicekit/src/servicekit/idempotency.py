@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.db import utcnow
 from servicekit.problems import Problem
 from servicekit.tables import KitTables
+from servicekit.writes import stage
 
 _KEY = re.compile(r"^[A-Za-z0-9._:\-]{8,200}$")
 
@@ -128,8 +129,9 @@ async def remember(
     request_hash: str,
     response: StoredResponse,
 ) -> None:
-    await session.execute(
-        insert(tables.idempotency_keys),
+    stage(
+        session,
+        tables.idempotency_keys,
         {
             "scope": scope,
             "key": key,

@@ -15,23 +15,24 @@ from typing import Any
 
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
 from servicekit import bus
 from servicekit.db import Database, is_sqlite, utcnow
 from servicekit.tables import KitTables
+from servicekit.writes import stage
 
 log = logging.getLogger(__name__)
 
 
 async def add_event(session: AsyncSession, tables: KitTables, event: CloudEvent) -> None:
     """Stage `event` in the caller's transaction; it is published after commit."""
-    # values as parameters, not .values(): the statement stays the same and its compiled form
-    # is reused, where building a statement of literal values costs more than running it
-    await session.execute(
-        insert(tables.outbox),
+    # written with the transaction's commit, together with its other staged rows
+    stage(
+        session,
+        tables.outbox,
         {
             "id": event.id,
             "subject": event.type,
@@ -75,6 +76,8 @@ class OutboxRelay:
         self._streams_ready = False
         db.on_events_committed(self.wake)
 
+    STOP_SECONDS = 5.0
+
     def wake(self) -> None:
         self._wake.set()
 
@@ -89,13 +92,16 @@ class OutboxRelay:
         self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.producer}")
 
     async def stop(self) -> None:
+        """Stop publishing; a relay stuck mid-batch is abandoned after a few seconds, so a
+        shutdown never waits for ever (unsent rows stay in the outbox for the next start)."""
+        timeout = self.STOP_SECONDS
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(self._task, timeout)
         if self._nc is not None:
             with contextlib.suppress(Exception):
-                await self._nc.close()
+                await asyncio.wait_for(self._nc.close(), timeout)
 
     async def _ensure_connected(self) -> Client:
         if self._nc is None:

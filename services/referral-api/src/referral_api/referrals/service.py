@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent, new_event
@@ -38,9 +38,10 @@ from referral_api.referrals.schemas import (
 )
 from servicekit.auth import Principal, Role
 from servicekit.outbox import add_event
+from servicekit.writes import stage
 
 SOURCE = "/referral-api"
-_INSERT_REFERRAL = insert(cast(Table, Referral.__table__))
+_REFERRALS = cast(Table, Referral.__table__)
 # Crockford's base32 without look-alikes: easy to read out over a radio
 _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -153,8 +154,8 @@ async def submit(
         first_contact_due=now + timedelta(hours=force.first_contact_hours),
         engagement_deadline=now + timedelta(days=force.engagement_window_days),
     )
-    # a Core insert with the values as parameters: one cached statement, no unit of work
-    await session.execute(_INSERT_REFERRAL, row)
+    # written at commit with the event and the Idempotency-Key: on PostgreSQL one statement
+    stage(session, _REFERRALS, row)
     await add_event(session, kit, submitted_event(row, settings, payload))
     return ReferralCreated(
         id=row["id"],
