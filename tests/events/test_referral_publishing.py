@@ -29,12 +29,15 @@ async def submitted_events(nats_url: str, wait: float = 0.5) -> list[dict[str, o
     nc = await nats.connect(nats_url)
     try:
         js = nc.jetstream()
-        sub = await js.pull_subscribe(
-            "referral.submitted.v1",
-            durable=None,
-            stream="REFERRAL",
-            config=ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL),
-        )
+        try:
+            sub = await js.pull_subscribe(
+                "referral.submitted.v1",
+                durable=None,
+                stream="REFERRAL",
+                config=ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL),
+            )
+        except nats.js.errors.NotFoundError:
+            return []  # the relay makes the stream with its first publish: nothing sent yet
         messages: list[dict[str, object]] = []
         while True:
             try:
