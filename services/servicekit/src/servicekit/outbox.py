@@ -119,7 +119,9 @@ class OutboxRelay:
         while True:
             try:
                 await self._ensure_connected()
-                while await self.drain():
+                # a short batch emptied the outbox as it was read; anything committed since has
+                # set the wake event again, so the wait below returns at once for it
+                while await self.drain() >= self.batch_size:
                     pass
                 backoff = 0.2
             except asyncio.CancelledError:
