@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ people = Table(
 
 
 @pytest.fixture
-async def engine(tmp_path: Path) -> AsyncEngine:
+async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'people.db'}")
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
@@ -76,7 +77,7 @@ async def test_statements_run_on_the_event_loop_thread(engine: AsyncEngine) -> N
         await conn.execute(text("SELECT whose_thread()"))
     assert seen == [threading.get_ident()]
     # and nothing is left behind when the engine goes: no worker threads were started
-    assert not [t for t in threading.enumerate() if "aiosqlite" in repr(t.run)]
+    assert not [t for t in threading.enumerate() if "_connection_worker_thread" in t.name]
 
 
 async def test_concurrent_sessions_take_turns_on_the_one_connection(engine: AsyncEngine) -> None:

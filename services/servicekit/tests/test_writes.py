@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from servicekit.db import Database, utcnow
 from servicekit.outbox import add_event
-from servicekit.writes import stage, staged
+from servicekit.writes import MAX_TOGETHER, stage, staged
 
 pytestmark = pytest.mark.db
 
@@ -100,3 +100,14 @@ async def test_each_transaction_writes_only_its_own_rows(db: Database) -> None:
     async with db.session() as session:
         bodies = (await session.execute(select(kit.idempotency_keys.c.response_body))).scalars()
         assert sorted(body["n"] for body in bodies) == [0, 1, 2]
+
+
+async def test_a_batch_larger_than_the_limit_is_written_row_by_row(db: Database) -> None:
+    rows = MAX_TOGETHER + 2
+    async with db.session() as session:
+        for _ in range(rows):
+            await add_event(session, kit, withdrawn_event())
+        with statements(db) as seen:
+            await session.commit()
+    assert await rows_in(db) == (0, rows)
+    assert [s for s in seen if s in {"INSERT", "WITH"}] == ["INSERT"] * rows

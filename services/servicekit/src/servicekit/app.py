@@ -163,11 +163,6 @@ def runtime_of(request: Request) -> ServiceRuntime:
     return runtime
 
 
-async def runtime_dependency(request: Request) -> ServiceRuntime:
-    # async: FastAPI runs a plain function dependency on a worker thread, a hand-off per request
-    return runtime_of(request)
-
-
 def threadpool_dependencies(app: FastAPI) -> list[str]:
     """The dependencies and endpoints of `app` that FastAPI would run on its thread pool.
 
@@ -207,4 +202,3 @@ async def session_dependency(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(session_dependency)]
-RuntimeDep = Annotated[ServiceRuntime, Depends(runtime_dependency)]

@@ -80,7 +80,7 @@ def make_engine(url: str, *, null_pool: bool = False, **kwargs: Any) -> AsyncEng
     """An engine tuned per database.
 
     SQLite takes one writer at a time: a single pooled connection, WAL and synchronous=NORMAL
-    keep write latency in milliseconds where a larger pool makes writers collide. Statements go
+    keep write latency in milliseconds where a larger pool makes writers collide. Statements
     run on the event loop's thread (`servicekit.sqlite`).
     """
     if null_pool:

@@ -167,7 +167,6 @@ class InlineDBAPI(AsyncAdapt_aiosqlite_dbapi):
 
     def connect(self, database: Any, **kwargs: Any) -> DirectConnection:  # type: ignore[override]
         kwargs.pop("async_creator_fn", None)
-        kwargs.pop("iter_chunk_size", None)
         # every call comes from the event loop's thread; cleanup may come from elsewhere
         kwargs["check_same_thread"] = False
         location = database.decode() if isinstance(database, bytes) else str(database)

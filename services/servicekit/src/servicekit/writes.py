@@ -3,11 +3,11 @@
 A referral writes three rows that nothing in its transaction reads back: the referral, its
 outbox event and its Idempotency-Key. Each statement is a round trip to PostgreSQL and a pass
 through SQLAlchemy and the driver. `stage` holds such rows in the session; just before commit they
-are inserted, on PostgreSQL as one statement (each extra row a data-modifying `WITH` part, which
-PostgreSQL always runs to completion), elsewhere one statement each, in the order staged. The
-rows are in the same transaction as everything else, so they commit or roll back with it, and a
-clash on a unique key is raised by `commit()` as an `IntegrityError`, as it would have been
-earlier.
+are inserted, on PostgreSQL as one statement for up to `MAX_TOGETHER` rows (each extra row a
+data-modifying `WITH` part, which PostgreSQL always runs to completion), otherwise one statement
+each, in the order staged. The rows are in the same transaction as everything else, so they
+commit or roll back with it, and a clash on a unique key is raised by `commit()` as an
+`IntegrityError`, as it would have been earlier.
 
 Only stage rows that the rest of the transaction does not read back and that no other staged row
 refers to, and not inside a savepoint (`begin_nested`): a savepoint rolled back keeps them.
@@ -24,6 +24,10 @@ from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.sql.dml import Insert
 
 _STAGED = "servicekit.staged_rows"
+
+# Rows folded into one statement at most: a transaction that stages more (a batch of events)
+# writes one statement per row, so the shapes below stay few and each stays small.
+MAX_TOGETHER = 4
 
 # one statement per shape (the tables and their columns), so SQLAlchemy compiles each once
 _together: dict[tuple[tuple[Table, tuple[str, ...]], ...], Insert] = {}
@@ -64,7 +68,8 @@ def _write(session: Session) -> None:
     rows: list[tuple[Table, dict[str, Any]]] = session.info.pop(_STAGED, [])
     if not rows:
         return
-    if len(rows) > 1 and session.get_bind().dialect.name == "postgresql":
+    together = 1 < len(rows) <= MAX_TOGETHER
+    if together and session.get_bind().dialect.name == "postgresql":
         parameters = {
             f"r{i}_{name}": value
             for i, (_, values) in enumerate(rows)
