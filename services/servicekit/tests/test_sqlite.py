@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from servicekit.db import make_engine
+from servicekit.sqlite import BACKSTOP_PAGES, CHECKPOINT_THREAD
 
 metadata = MetaData()
 people = Table(
@@ -93,3 +97,56 @@ async def test_concurrent_sessions_take_turns_on_the_one_connection(engine: Asyn
     async with engine.connect() as conn:
         names = set((await conn.execute(select(people.c.name))).scalars())
     assert names == {f"N{i}" for i in range(20)}
+
+
+def _rows_in_the_database_file(path: Path, copy: Path) -> int:
+    """Rows the main database file holds by itself: those a checkpoint has copied out of the WAL."""
+    shutil.copyfile(path, copy)  # the file alone, without its -wal
+    connection = sqlite3.connect(copy)
+    try:
+        return int(connection.execute("SELECT count(*) FROM people").fetchone()[0])
+    except sqlite3.OperationalError:  # not even the table yet
+        return 0
+    finally:
+        connection.close()
+
+
+async def test_commits_reach_the_database_file_without_the_loop_checkpointing(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    # a checkpoint copies the WAL into the file and syncs it: milliseconds the event loop would
+    # otherwise stall for, every thousand pages or so
+    async with engine.connect() as conn:
+        pages = (await conn.exec_driver_sql("PRAGMA wal_autocheckpoint")).scalar_one()
+    assert pages == BACKSTOP_PAGES
+    for n in range(40):
+        async with engine.begin() as conn:
+            await conn.execute(insert(people), {"name": f"person {n}"})
+    deadline = time.monotonic() + 5
+    while _rows_in_the_database_file(tmp_path / "people.db", tmp_path / "copy.db") < 40:
+        assert time.monotonic() < deadline, "the committed rows never reached the database file"
+        await asyncio.sleep(0.05)
+
+
+async def test_the_checkpoint_thread_stops_with_the_engine(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'stop.db'}")
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    assert any(t.name.startswith(CHECKPOINT_THREAD) for t in threading.enumerate())
+    await engine.dispose()
+    assert not any(t.name.startswith(CHECKPOINT_THREAD) for t in threading.enumerate())
+    # an engine used again after dispose checkpoints again
+    async with engine.begin() as conn:
+        await conn.execute(insert(people), {"name": "Ada"})
+    assert any(t.name.startswith(CHECKPOINT_THREAD) for t in threading.enumerate())
+    await engine.dispose()
+
+
+async def test_a_database_in_memory_has_no_checkpoint_thread() -> None:
+    before = {t for t in threading.enumerate() if t.name.startswith(CHECKPOINT_THREAD)}
+    engine = make_engine("sqlite+aiosqlite:///:memory:", null_pool=True)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+        after = {t for t in threading.enumerate() if t.name.startswith(CHECKPOINT_THREAD)}
+    await engine.dispose()
+    assert after == before

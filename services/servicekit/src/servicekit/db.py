@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
+from servicekit.sqlite import BACKSTOP_PAGES, WalCheckpointer
 from servicekit.sqlite import dbapi as sqlite_on_the_loop
 
 # Explicit constraint names so migrations are stable across databases.
@@ -81,7 +82,8 @@ def make_engine(url: str, *, null_pool: bool = False, **kwargs: Any) -> AsyncEng
 
     SQLite takes one writer at a time: a single pooled connection, WAL and synchronous=NORMAL
     keep write latency in milliseconds where a larger pool makes writers collide. Statements
-    run on the event loop's thread (`servicekit.sqlite`).
+    run on the event loop's thread, and a database file is checkpointed on a thread of its own
+    (`servicekit.sqlite`).
     """
     if null_pool:
         # a connection per use: for callers that run each request on its own event loop
@@ -94,6 +96,12 @@ def make_engine(url: str, *, null_pool: bool = False, **kwargs: Any) -> AsyncEng
         if url.startswith("sqlite+aiosqlite"):
             kwargs.setdefault("module", sqlite_on_the_loop())
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        path = engine.url.database
+        checkpointer = (
+            None
+            if not path or path == ":memory:" or path.startswith("file:")
+            else WalCheckpointer(path)
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -102,8 +110,13 @@ def make_engine(url: str, *, null_pool: bool = False, **kwargs: Any) -> AsyncEng
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            if checkpointer is not None:
+                cursor.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
+                checkpointer.start()
             cursor.close()
 
+        if checkpointer is not None:
+            event.listen(engine.sync_engine, "engine_disposed", lambda _: checkpointer.stop())
         return engine
     return create_async_engine(url, **kwargs)
 
