@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from kit_fixture_support import kit, withdrawn_event
-from sqlalchemy import event, func, select
+from kit_fixture_support import kit, notes, withdrawn_event
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from servicekit.db import Database, utcnow
@@ -111,3 +113,37 @@ async def test_a_batch_larger_than_the_limit_is_written_row_by_row(db: Database)
             await session.commit()
     assert await rows_in(db) == (0, rows)
     assert [s for s in seen if s in {"INSERT", "WITH"}] == ["INSERT"] * rows
+
+
+async def test_staged_values_read_back_as_they_were_given(db: Database, cipher: Any) -> None:
+    # each kind of column a service stages: UUIDs, aware datetimes, JSON, integers, encrypted text
+    note_id, at = uuid.uuid4(), datetime(2026, 11, 26, 21, 30, 15, 123456, tzinfo=UTC)
+    body = {"id": "r-1", "nested": {"list": [1, 2.5, None, True], "text": "Zoë"}}
+    async with db.session() as session:
+        stage(session, notes, {"id": note_id, "body": "rings after 6pm", "created_at": at})
+        stage(session, kit.idempotency_keys, key_row("k-20000001", body) | {"created_at": at})
+        await add_event(session, kit, withdrawn_event())
+        await session.commit()
+    async with db.session() as session:
+        note = (await session.execute(select(notes))).one()
+        stored = (await session.execute(text("SELECT body FROM notes"))).scalar_one()
+        key = (await session.execute(select(kit.idempotency_keys))).one()
+        event_row = (await session.execute(select(kit.outbox))).one()
+    assert (note.id, note.body, note.created_at) == (note_id, "rings after 6pm", at)
+    assert "rings" not in stored  # encrypted at rest, as through any other insert
+    assert (key.response_body, key.headers, key.status_code, key.created_at) == (body, {}, 201, at)
+    assert event_row.attempts == 0 and event_row.published_at is None
+
+
+async def test_a_row_without_a_defaulted_column_gets_the_default(db: Database) -> None:
+    event = withdrawn_event()
+    async with db.session() as session:
+        stage(
+            session,
+            kit.outbox,
+            {"id": event.id, "subject": event.type, "payload": "{}", "created_at": utcnow()},
+        )
+        await session.commit()
+    async with db.session() as session:
+        attempts = (await session.execute(select(kit.outbox.c.attempts))).scalar_one()
+    assert attempts == 0

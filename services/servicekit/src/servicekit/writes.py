@@ -9,18 +9,28 @@ each, in the order staged. The rows are in the same transaction as everything el
 commit or roll back with it, and a clash on a unique key is raised by `commit()` as an
 `IntegrityError`, as it would have been earlier.
 
+Each shape of statement is compiled once per kind of database, with the type conversions of its
+columns (encryption, JSON, dates), and sent with `exec_driver_sql`: SQLAlchemy's usual path looks
+the statement up in its cache and rebuilds its parameters on every execution, which cost more
+than SQLite's own work for the row. A row that leaves out a column with a Python default goes
+the usual way, so SQLAlchemy fills the default in.
+
 Only stage rows that the rest of the transaction does not read back and that no other staged row
 refers to, and not inside a savepoint (`begin_nested`): a savepoint rolled back keeps them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, bindparam, event, insert
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import Insert
 
 _STAGED = "servicekit.staged_rows"
@@ -29,8 +39,30 @@ _STAGED = "servicekit.staged_rows"
 # writes one statement per row, so the shapes below stay few and each stays small.
 MAX_TOGETHER = 4
 
-# one statement per shape (the tables and their columns), so SQLAlchemy compiles each once
-_together: dict[tuple[tuple[Table, tuple[str, ...]], ...], Insert] = {}
+Shape = tuple[tuple[Table, tuple[str, ...]], ...]
+"""The tables of a statement's rows, in order, and the columns each row gives."""
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A statement compiled for one kind of database: its SQL, and for each positional parameter
+    the name it takes its value from and the conversion the column's type makes."""
+
+    sql: str
+    parameters: tuple[tuple[str, Callable[[Any], Any] | None], ...]
+
+    def bind(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(
+            values[name] if convert is None else convert(values[name])
+            for name, convert in self.parameters
+        )
+
+
+# per engine's dialect (its type conversions can depend on the engine's options), one entry per
+# shape; None: SQLAlchemy must fill in defaults
+_prepared: weakref.WeakKeyDictionary[Dialect, dict[Shape, _Prepared | None]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def stage(session: AsyncSession, table: Table, values: Mapping[str, Any]) -> None:
@@ -52,33 +84,66 @@ def _single(table: Table, columns: Sequence[str], prefix: str) -> Insert:
     )
 
 
-def _statement_for(rows: Sequence[tuple[Table, dict[str, Any]]]) -> Insert:
-    shape = tuple((table, tuple(sorted(values))) for table, values in rows)
-    statement = _together.get(shape)
-    if statement is None:
-        parts = [_single(table, sorted(values), f"r{i}_") for i, (table, values) in enumerate(rows)]
-        statement = parts[-1]
-        for i, part in enumerate(parts[:-1]):
-            statement = statement.add_cte(part.cte(f"staged_{i}"))
-        _together[shape] = statement
+def _statement_for(shape: Shape) -> Insert:
+    """One INSERT for one row (its parameters named as its columns), or for several a
+    data-modifying `WITH` part for each but the last (row i's parameters prefixed `ri_`)."""
+    if len(shape) == 1:
+        return _single(*shape[0], prefix="")
+    parts = [_single(table, columns, f"r{i}_") for i, (table, columns) in enumerate(shape)]
+    statement = parts[-1]
+    for i, part in enumerate(parts[:-1]):
+        statement = statement.add_cte(part.cte(f"staged_{i}"))
     return statement
+
+
+def _prepare(statement: Insert, dialect: Dialect) -> _Prepared | None:
+    compiled = statement.compile(dialect=dialect)
+    assert isinstance(compiled, SQLCompiler)
+    if compiled.insert_prefetch or compiled.positiontup is None or compiled.escaped_bind_names:
+        # a Python-side default to compute, named parameters, or a column name that needs its
+        # parameter renamed: SQLAlchemy's usual path
+        return None
+    return _Prepared(
+        compiled.string,
+        tuple(
+            (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
+            for name in compiled.positiontup
+        ),
+    )
+
+
+def _insert(
+    session: Session, connection: Connection, rows: Sequence[tuple[Table, dict[str, Any]]]
+) -> None:
+    shape: Shape = tuple((table, tuple(sorted(values))) for table, values in rows)
+    if len(rows) == 1:
+        parameters = rows[0][1]
+    else:
+        parameters = {
+            f"r{i}_{name}": value
+            for i, (_, values) in enumerate(rows)
+            for name, value in values.items()
+        }
+    known = _prepared.setdefault(connection.dialect, {})
+    if shape not in known:
+        known[shape] = _prepare(_statement_for(shape), connection.dialect)
+    prepared = known[shape]
+    if prepared is None:
+        session.execute(_statement_for(shape), parameters)
+    else:
+        connection.exec_driver_sql(prepared.sql, prepared.bind(parameters))
 
 
 def _write(session: Session) -> None:
     rows: list[tuple[Table, dict[str, Any]]] = session.info.pop(_STAGED, [])
     if not rows:
         return
-    together = 1 < len(rows) <= MAX_TOGETHER
-    if together and session.get_bind().dialect.name == "postgresql":
-        parameters = {
-            f"r{i}_{name}": value
-            for i, (_, values) in enumerate(rows)
-            for name, value in values.items()
-        }
-        session.execute(_statement_for(rows), parameters)
+    connection = session.connection()
+    if 1 < len(rows) <= MAX_TOGETHER and connection.dialect.name == "postgresql":
+        _insert(session, connection, rows)
         return
-    for table, values in rows:
-        session.execute(insert(table), values)
+    for row in rows:
+        _insert(session, connection, [row])
 
 
 def _discard(session: Session, transaction: SessionTransaction) -> None:
