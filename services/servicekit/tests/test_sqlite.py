@@ -130,16 +130,21 @@ async def test_commits_reach_the_database_file_without_the_loop_checkpointing(
 
 async def test_the_checkpoint_thread_stops_with_the_engine(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'stop.db'}")
+
+    def running() -> bool:
+        return any(t.name == f"{CHECKPOINT_THREAD} stop.db" for t in threading.enumerate())
+
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
-    assert any(t.name.startswith(CHECKPOINT_THREAD) for t in threading.enumerate())
+    assert running()
     await engine.dispose()
-    assert not any(t.name.startswith(CHECKPOINT_THREAD) for t in threading.enumerate())
+    assert not running()
     # an engine used again after dispose checkpoints again
     async with engine.begin() as conn:
         await conn.execute(insert(people), {"name": "Ada"})
-    assert any(t.name.startswith(CHECKPOINT_THREAD) for t in threading.enumerate())
+    assert running()
     await engine.dispose()
+    assert not running()
 
 
 async def test_a_database_in_memory_has_no_checkpoint_thread() -> None:
