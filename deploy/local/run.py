@@ -121,6 +121,9 @@ def start_nats(children: list[subprocess.Popen[bytes]]) -> str:
             [nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)],
             stdout=log,
             stderr=log,
+            # out of the terminal's process group: Ctrl-C reaches the services, and NATS is
+            # stopped after them (`stop` in main), so none of them sees it vanish mid-shutdown
+            start_new_session=True,
         )
     )
     if not wait_for_port(port):
@@ -166,23 +169,26 @@ def main() -> None:
     os.environ.setdefault("DEVIDP_DIR", str(LOCAL / "devidp"))
     idp = DevIdentityProvider(Path(os.environ["DEVIDP_DIR"]))
     keys = load_keys()
-    children: list[subprocess.Popen[bytes]] = []
+    children: list[subprocess.Popen[bytes]] = []  # the services
+    nats: list[subprocess.Popen[bytes]] = []  # the NATS server, unless NATS_URL names one
 
     def stop(*_: object) -> None:
-        for child in reversed(children):
-            if child.poll() is None:
-                child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        # the services first, then NATS, which they use until they have stopped
+        for group in (children, nats):
+            for child in group:
+                if child.poll() is None:
+                    child.terminate()
+            for child in group:
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()
         raise SystemExit(0)
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
-        nats_url = start_nats(children)
+        nats_url = start_nats(nats)
         for service in services(keys):
             if not port_free(service.port):
                 raise SystemExit(f"port {service.port} for {service.name} is in use")
@@ -218,7 +224,7 @@ def main() -> None:
     print("\n  A token:  make -s token ROLE=officer FORCE=demo")
     print("  Roles: officer supervisor worker facilitator analyst integration admin\n")
     while True:
-        for child in children:
+        for child in children + nats:
             if child.poll() is not None:
                 print(f"a process exited with {child.returncode}; stopping", file=sys.stderr)
                 stop()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import nats
+from nats import errors as nats_errors
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
@@ -19,16 +21,69 @@ log = logging.getLogger(__name__)
 DUPLICATE_WINDOW_SECONDS = 24 * 3600
 
 
+# what a lost server looks like: the connection dropping, and each attempt to reach it again
+_OUTAGE = (
+    nats_errors.StaleConnectionError,  # includes an unexpected end of the stream
+    nats_errors.ConnectionClosedError,
+    nats_errors.NoServersError,
+    OSError,  # refused, reset, unreachable
+    asyncio.TimeoutError,
+)
+
+
+class ConnectionLog:
+    """A connection's troubles, a line each: an outage when it starts and when it ends.
+
+    nats-py's own default logs a traceback for every failed reconnection attempt, twice a second
+    for as long as the server is away.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.down = False
+        self.client: Client | None = None  # set once connected
+
+    def _lost(self, cause: object) -> None:
+        if not self.down:
+            self.down = True
+            log.warning(
+                "NATS connection %s lost (%s); reconnecting in the background", self.name, cause
+            )
+
+    async def error(self, error: Exception) -> None:
+        if isinstance(error, _OUTAGE):
+            if self.down:
+                log.debug("NATS connection %s still away: %s", self.name, error)
+            self._lost(str(error) or type(error).__name__)
+        else:
+            log.warning("NATS connection %s: %s", self.name, str(error) or type(error).__name__)
+
+    async def disconnected(self) -> None:
+        if self.client is not None and self.client.is_closed:
+            return  # closed on purpose (nats-py reports that as a disconnection too)
+        self._lost("disconnected")
+
+    async def reconnected(self) -> None:
+        if self.down:
+            self.down = False
+            log.info("NATS connection %s reconnected", self.name)
+
+
 async def connect(url: str, *, name: str) -> Client:
     """Connect once; after that nats-py reconnects by itself for as long as it takes."""
-    return await nats.connect(
+    events = ConnectionLog(name)
+    events.client = await nats.connect(
         servers=[url],
         name=name,
         connect_timeout=2,
         allow_reconnect=True,
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,
+        error_cb=events.error,
+        disconnected_cb=events.disconnected,
+        reconnected_cb=events.reconnected,
     )
+    return events.client
 
 
 def stream_config(stream: Stream, *, replicas: int = 1) -> StreamConfig:
