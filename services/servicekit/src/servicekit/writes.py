@@ -9,11 +9,11 @@ each, in the order staged. The rows are in the same transaction as everything el
 commit or roll back with it, and a clash on a unique key is raised by `commit()` as an
 `IntegrityError`, as it would have been earlier.
 
-Each shape of statement is compiled once per kind of database, with the type conversions of its
-columns (encryption, JSON, dates), and sent with `exec_driver_sql`: SQLAlchemy's usual path looks
-the statement up in its cache and rebuilds its parameters on every execution, which cost more
-than SQLite's own work for the row. A row that leaves out a column with a Python default goes
-the usual way, so SQLAlchemy fills the default in.
+Each shape of statement is compiled once per database connection, with the type conversions of
+its columns (encryption, JSON, dates), and sent with `exec_driver_sql`: SQLAlchemy's usual path
+looks the statement up in its cache and rebuilds its parameters on every execution, which cost
+more than SQLite's own work for the row. A row that leaves out a column with a Python default
+goes the usual way, so SQLAlchemy fills the default in.
 
 Only stage rows that the rest of the transaction does not read back and that no other staged row
 refers to, and not inside a savepoint (`begin_nested`): a savepoint rolled back keeps them.
@@ -21,7 +21,6 @@ refers to, and not inside a savepoint (`begin_nested`): a savepoint rolled back 
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -58,11 +57,10 @@ class _Prepared:
         )
 
 
-# per engine's dialect (its type conversions can depend on the engine's options), one entry per
-# shape; None: SQLAlchemy must fill in defaults
-_prepared: weakref.WeakKeyDictionary[Dialect, dict[Shape, _Prepared | None]] = (
-    weakref.WeakKeyDictionary()
-)
+# in each pooled connection's `info` (it lives as long as the connection, and a conversion can
+# depend on its engine's options): a statement per shape; None where SQLAlchemy must fill in a
+# default
+_PREPARED = "servicekit.staged_statements"
 
 
 def stage(session: AsyncSession, table: Table, values: Mapping[str, Any]) -> None:
@@ -124,7 +122,7 @@ def _insert(
             for i, (_, values) in enumerate(rows)
             for name, value in values.items()
         }
-    known = _prepared.setdefault(connection.dialect, {})
+    known: dict[Shape, _Prepared | None] = connection.info.setdefault(_PREPARED, {})
     if shape not in known:
         known[shape] = _prepare(_statement_for(shape), connection.dialect)
     prepared = known[shape]
