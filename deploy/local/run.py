@@ -3,6 +3,10 @@
 Creates keys on first run (kept in .local/, never committed), migrates and seeds each service's
 database, starts NATS with JetStream unless NATS_URL is set, starts each service on its port,
 prints the URLs and how to get a token. Ctrl-C stops everything it started.
+
+Settings for running beside something else: LOCAL_DIR (state, default .local/), RUN_PORT_BASE
+(default 8000: referral-api on 8001, assessment-api on 8002), RUN_NATS_PORT (default 4222, or a
+free port when 4222 is taken), NATS_URL (use that server instead of starting one).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL = Path(os.environ.get("LOCAL_DIR", ROOT / ".local")).resolve()
+PORT_BASE = int(os.environ.get("RUN_PORT_BASE", "8000"))
 BIN = Path(sys.executable).parent
 
 
@@ -44,7 +49,7 @@ def services(keys: dict[str, str]) -> list[Service]:
     return [
         Service(
             "referral-api",
-            8001,
+            PORT_BASE + 1,
             "referral_api.main:app",
             "REFERRAL_",
             seed="referral_api.seed",
@@ -57,7 +62,7 @@ def services(keys: dict[str, str]) -> list[Service]:
         ),
         Service(
             "assessment-api",
-            8002,
+            PORT_BASE + 2,
             "assessment_api.main:app",
             "ASSESSMENT_",
             seed="assessment_api.seed",
@@ -112,7 +117,10 @@ def start_nats(children: list[subprocess.Popen[bytes]]) -> str:
         return os.environ["NATS_URL"]
     from servicekit.testing.nats import free_port, nats_server_binary
 
-    port = 4222 if port_free(4222) else free_port()
+    if os.environ.get("RUN_NATS_PORT"):
+        port = int(os.environ["RUN_NATS_PORT"])
+    else:
+        port = 4222 if port_free(4222) else free_port()
     store = LOCAL / "nats"
     store.mkdir(parents=True, exist_ok=True)
     log = (LOCAL / "nats.log").open("ab")
@@ -185,8 +193,9 @@ def main() -> None:
                     child.kill()
         raise SystemExit(0)
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    # SIGHUP too: a closed terminal would otherwise leave NATS, in its own session, running
+    for stopping in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stopping, stop)
     try:
         nats_url = start_nats(nats)
         for service in services(keys):
@@ -220,7 +229,7 @@ def main() -> None:
     print(f"  NATS            {nats_url}")
     for service in services(keys):
         print(f"  {service.name:<15} http://127.0.0.1:{service.port}  (docs at /docs)")
-    print("  officers' PWA   http://127.0.0.1:8001/")
+    print(f"  officers' PWA   http://127.0.0.1:{PORT_BASE + 1}/")
     print("\n  A token:  make -s token ROLE=officer FORCE=demo")
     print("  Roles: officer supervisor worker facilitator analyst integration admin\n")
     while True:

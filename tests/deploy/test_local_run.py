@@ -1,0 +1,127 @@
+"""`make run` (deploy/local/run.py) for real: it starts every service and NATS, takes a referral,
+and Ctrl-C stops everything it started, quietly.
+
+The ports and the state directory come from the environment, so the test never touches the
+default ports (8001-8004, 4222) or the repository's `.local/`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from referral_api.referrals.schemas import example_referral
+from servicekit.devidp import DevIdentityProvider
+from servicekit.testing.nats import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+RUN = ROOT / "deploy/local/run.py"
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def free_port_base() -> int:
+    """A base whose next four ports (the services') are all free."""
+    for _ in range(50):
+        base = free_port() // 10 * 10
+        if all(not listening(base + n) for n in range(1, 5)):
+            return base
+    raise RuntimeError("no free run of ports")
+
+
+def kill_processes_using(directory: Path) -> list[str]:
+    """Kill any process whose command line names `directory`; their command lines."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if str(directory) in cmdline:
+            found.append(cmdline)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(proc.name), signal.SIGKILL)
+    return found
+
+
+def wait_for_text(path: Path, text: str, process: subprocess.Popen[bytes], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while text not in path.read_text(errors="replace"):
+        if process.poll() is not None:
+            raise AssertionError(f"run.py exited early:\n{path.read_text(errors='replace')}")
+        assert time.monotonic() < deadline, f"no {text!r} in:\n{path.read_text(errors='replace')}"
+        time.sleep(0.2)
+
+
+def test_make_run_serves_and_ctrl_c_stops_everything_quietly(tmp_path: Path) -> None:
+    base, nats_port = free_port_base(), free_port()
+    referral_port, assessment_port = base + 1, base + 2
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("REFERRAL_", "ASSESSMENT_")) and k != "NATS_URL"
+    }
+    env |= {
+        "LOCAL_DIR": str(tmp_path / "local"),
+        "DEVIDP_DIR": str(tmp_path / "local/devidp"),
+        "RUN_PORT_BASE": str(base),
+        "RUN_NATS_PORT": str(nats_port),
+    }
+    output = tmp_path / "run.log"
+    with output.open("wb") as out:
+        # its own process group, as a terminal's foreground job is: Ctrl-C goes to the group
+        process = subprocess.Popen(  # noqa: S603 - fixed arguments
+            [sys.executable, str(RUN)],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_for_text(output, "is running", process, seconds=120)
+        for port in (referral_port, assessment_port):
+            assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200
+        assert listening(nats_port)
+        idp = DevIdentityProvider(tmp_path / "local/devidp")
+        token = idp.token(role="officer", forces=["demo"])
+        created = httpx.post(
+            f"http://127.0.0.1:{referral_port}/v1/referrals",
+            json=example_referral(),
+            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())},
+            timeout=10,
+        )
+        assert created.status_code == 201, created.text
+        assert f"http://127.0.0.1:{referral_port}" in output.read_text()
+
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        leftovers = kill_processes_using(tmp_path)  # NATS runs in a session of its own
+    log = output.read_text(errors="replace")
+    assert leftovers == [], f"still running after Ctrl-C: {leftovers}"
+    assert "Traceback" not in log, log
+    assert "NATS connection" not in log, log  # NATS outlived every service using it
+    for port in (referral_port, assessment_port, nats_port):
+        assert not listening(port), f"something still listens on {port}:\n{log}"
+    keys = json.loads((tmp_path / "local/keys.json").read_text())
+    assert set(keys) >= {"field_key", "identity_key"}  # made under LOCAL_DIR, not .local/
