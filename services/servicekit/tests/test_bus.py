@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -12,9 +13,9 @@ from servicekit import bus
 from servicekit.testing.nats import NatsServer
 
 
-async def wait_until(condition: object, seconds: float = 10) -> None:
+async def wait_until(condition: Callable[[], bool], seconds: float = 10) -> None:
     deadline = time.monotonic() + seconds
-    while not condition():  # type: ignore[operator]
+    while not condition():
         assert time.monotonic() < deadline, "timed out"
         await asyncio.sleep(0.05)
 

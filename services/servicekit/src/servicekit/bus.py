@@ -51,9 +51,9 @@ class ConnectionLog:
             )
 
     async def error(self, error: Exception) -> None:
-        if isinstance(error, _OUTAGE):
-            if self.down:
-                log.debug("NATS connection %s still away: %s", self.name, error)
+        if isinstance(error, _OUTAGE) and self.down:
+            log.debug("NATS connection %s still away: %s", self.name, error)
+        elif isinstance(error, _OUTAGE):
             self._lost(str(error) or type(error).__name__)
         else:
             log.warning("NATS connection %s: %s", self.name, str(error) or type(error).__name__)

@@ -44,8 +44,8 @@ Shape = tuple[tuple[Table, tuple[str, ...]], ...]
 
 @dataclass(frozen=True)
 class _Prepared:
-    """A statement compiled for one kind of database: its SQL, and for each positional parameter
-    the name it takes its value from and the conversion the column's type makes."""
+    """A statement compiled for one database connection: its SQL, and for each positional
+    parameter the name it takes its value from and the conversion the column's type makes."""
 
     sql: str
     parameters: tuple[tuple[str, Callable[[Any], Any] | None], ...]
@@ -58,8 +58,8 @@ class _Prepared:
 
 
 # in each pooled connection's `info` (it lives as long as the connection, and a conversion can
-# depend on its engine's options): a statement per shape; None where SQLAlchemy must fill in a
-# default
+# depend on its engine's options): per shape, the prepared statement, or the statement itself
+# where SQLAlchemy must fill in a default
 _PREPARED = "servicekit.staged_statements"
 
 
@@ -122,14 +122,15 @@ def _insert(
             for i, (_, values) in enumerate(rows)
             for name, value in values.items()
         }
-    known: dict[Shape, _Prepared | None] = connection.info.setdefault(_PREPARED, {})
+    known: dict[Shape, _Prepared | Insert] = connection.info.setdefault(_PREPARED, {})
     if shape not in known:
-        known[shape] = _prepare(_statement_for(shape), connection.dialect)
+        statement = _statement_for(shape)
+        known[shape] = _prepare(statement, connection.dialect) or statement
     prepared = known[shape]
-    if prepared is None:
-        session.execute(_statement_for(shape), parameters)
-    else:
+    if isinstance(prepared, _Prepared):
         connection.exec_driver_sql(prepared.sql, prepared.bind(parameters))
+    else:
+        session.execute(prepared, parameters)
 
 
 def _write(session: Session) -> None:
