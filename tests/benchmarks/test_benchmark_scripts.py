@@ -1,0 +1,81 @@
+"""The benchmark scripts still run against the code as it is now, on a few requests.
+
+These check that the scripts work, not the figures: a few dozen requests say nothing about
+throughput. The figures come from full runs (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+
+
+def run_script(script: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - fixed arguments
+        [sys.executable, str(HERE / script), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_cost_breakdown_times_every_stage_of_a_referral(tmp_path: Path) -> None:
+    output = tmp_path / "costs.json"
+    done = run_script(
+        "referral_costs.py", "--requests", "20", "--rounds", "1", "--output", str(output)
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    report: dict[str, Any] = json.loads(output.read_text())
+    # a stage at zero means its function is no longer on the request path: the table would
+    # silently leave that work out
+    missing = [label for label, us in report["real_stages_us"].items() if not us > 0]
+    assert missing == []
+    assert all(us > 0 for us in report["required_work_us"].values())
+    assert report["real_us"] > report["bare_us"] > 0
+    assert report["framework_us"] == pytest.approx(
+        report["difference_us"] - report["required_work_total_us"], abs=0.2
+    )
+
+
+@pytest.mark.nats
+@pytest.mark.slow
+def test_referral_benchmark_runs_both_apps_and_counts_every_event(tmp_path: Path) -> None:
+    output = tmp_path / "referrals.json"
+    done = run_script(
+        "bench_referrals.py",
+        "--databases",
+        "sqlite",
+        "--requests",
+        "20",
+        "--warmup",
+        "10",
+        "--rounds",
+        "1",
+        "--quiet-wait",
+        "0",
+        "--event-seconds",
+        "1",
+        "--event-warmup",
+        "5",
+        "--output",
+        str(output),
+    )
+    # the exit status says whether the targets were met, which 20 requests cannot tell
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    sqlite = json.loads(output.read_text())["databases"]["sqlite"]
+    assert sqlite["throughput"]["checks"]["zero_errors"], done.stdout
+    for kind in ("bare", "real"):
+        assert sqlite["throughput"]["median"][kind]["throughput_rps"] > 0
+    events = sqlite["events"]
+    assert events["checks"]["exactly_once"] and events["checks"]["zero_errors"], done.stdout
+    assert events["referrals"] > 0
