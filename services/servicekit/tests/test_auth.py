@@ -49,9 +49,9 @@ async def test_a_valid_token_names_the_caller(service: Service) -> None:
 
 
 async def test_an_issuer_may_speak_only_for_its_forces(service: Service) -> None:
-    own = sign(service.idp, claims(iss=FORCE_A_ISSUER, forces=["force-a"]))
+    own = sign(service.force_a_idp, claims(iss=FORCE_A_ISSUER, forces=["force-a"]))
     assert (await whoami(service, own)).status_code == 200
-    other = sign(service.idp, claims(iss=FORCE_A_ISSUER, forces=["force-a", "force-b"]))
+    other = sign(service.force_a_idp, claims(iss=FORCE_A_ISSUER, forces=["force-a", "force-b"]))
     assert_unauthorised(await whoami(service, other), "may not speak for the forces")
 
 
@@ -146,3 +146,41 @@ async def test_a_validated_token_is_remembered_for_a_short_while(tmp_path: Path)
     await asyncio.sleep(0.6)
     with pytest.raises(Problem, match="issuer is not trusted"):
         await authenticator.authenticate(token)
+
+
+# --- which keys speak for which issuer ----------------------------------------------------------
+
+
+async def test_a_key_of_one_issuer_cannot_sign_for_another(service: Service) -> None:
+    # force-a's identity provider has keys of its own; the development provider's key, though
+    # trusted for its own issuer, must not be able to sign as force-a's
+    impostor = sign(service.idp, claims(iss=FORCE_A_ISSUER, forces=["force-a"], role="supervisor"))
+    assert_unauthorised(await whoami(service, impostor), "key this service does not trust")
+    genuine = sign(service.force_a_idp, claims(iss=FORCE_A_ISSUER, forces=["force-a"]))
+    assert (await whoami(service, genuine)).status_code == 200
+    # and force-a's key cannot sign as the development provider either
+    reverse = sign(service.force_a_idp, claims(forces=["force-b"]))
+    assert_unauthorised(await whoami(service, reverse), "key this service does not trust")
+
+
+async def test_an_issuer_may_grant_only_its_roles(tmp_path: Path) -> None:
+    from servicekit.auth import Authenticator, JWKSCache, TrustedIssuer
+    from servicekit.devidp import ISSUER
+    from servicekit.problems import Problem
+
+    idp = DevIdentityProvider(tmp_path / "provider-idp")
+    authenticator = Authenticator(
+        JWKSCache(idp.jwks_url),
+        audience="diversion",
+        trusted_issuers={ISSUER: TrustedIssuer(forces=["*"], roles=["worker", "facilitator"])},
+    )
+    worker = await authenticator.authenticate(idp.token(role="worker", forces=["demo"]))
+    assert worker.role == "worker"
+    with pytest.raises(Problem, match="may not grant the supervisor role"):
+        await authenticator.authenticate(idp.token(role="supervisor", forces=["demo"]))
+
+
+@pytest.mark.parametrize("forces", [7, {"force-a": True}, ["force-a", 3]])
+async def test_a_malformed_forces_claim_is_refused(service: Service, forces: object) -> None:
+    token = sign(service.idp, {**claims(), "forces": forces})
+    assert_unauthorised(await whoami(service, token), "forces")

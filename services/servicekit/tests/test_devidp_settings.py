@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from servicekit.auth import Authenticator, JWKSCache, Role
+from servicekit.auth import Authenticator, JWKSCache, Role, TrustedIssuer
 from servicekit.devidp import ISSUER, DevIdentityProvider
 from servicekit.problems import Problem
 from servicekit.settings import ServiceSettings
@@ -103,6 +103,54 @@ def test_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KIT_FIELD_KEYS", '{"k1": "abc"}')
     monkeypatch.setenv("KIT_FIELD_KEY_CURRENT", "k1")
     settings = KitSettings()  # type: ignore[call-arg]
-    assert settings.trusted_issuers == {"urn:x": ["force-a"]}
+    assert settings.trusted_issuers == {"urn:x": TrustedIssuer(forces=["force-a"])}
     assert settings.field_keys == {"k1": "abc"}
     assert settings.nats_url is None
+
+
+def test_each_issuer_may_name_its_own_keys_and_roles() -> None:
+    settings = ServiceSettings(
+        database_url="sqlite+aiosqlite:///kit.db",
+        jwks_url="file:///shared.json",
+        trusted_issuers={
+            "urn:scheme": ["*"],
+            "urn:force-a": {
+                "forces": ["force-a"],
+                "jwks_url": "https://login.force-a.example/jwks",
+                "roles": ["officer", "supervisor"],
+            },
+        },
+        field_keys={"k1": "abc"},
+        field_key_current="k1",
+    )
+    assert settings.trusted_issuers == {
+        "urn:scheme": TrustedIssuer(forces=["*"]),
+        "urn:force-a": TrustedIssuer(
+            forces=["force-a"],
+            jwks_url="https://login.force-a.example/jwks",
+            roles=["officer", "supervisor"],
+        ),
+    }
+
+
+def test_two_issuers_may_not_share_the_default_keys() -> None:
+    # a key in a set two issuers share could sign as either: each needs its own jwks_url
+    with pytest.raises(ValidationError, match=r"urn:force-a, urn:force-b .*jwks_url"):
+        ServiceSettings(
+            database_url="sqlite+aiosqlite:///kit.db",
+            jwks_url="file:///shared.json",
+            trusted_issuers={"urn:force-a": ["force-a"], "urn:force-b": ["force-b"]},
+            field_keys={"k1": "abc"},
+            field_key_current="k1",
+        )
+
+
+def test_an_issuer_may_not_grant_an_unknown_role() -> None:
+    with pytest.raises(ValidationError, match="superuser"):
+        ServiceSettings(
+            database_url="sqlite+aiosqlite:///kit.db",
+            jwks_url="file:///shared.json",
+            trusted_issuers={"urn:x": {"forces": ["force-a"], "roles": ["superuser"]}},
+            field_keys={"k1": "abc"},
+            field_key_current="k1",
+        )

@@ -1,7 +1,9 @@
 """Bearer JWT validation against a JWKS, with roles and force scoping.
 
 RS256 only, audience checked, issuer on an allow-list that also says which forces each issuer
-may speak for. A token names one role and the force(s) its holder works for.
+may speak for, which roles it may grant, and where its keys are. A token's signature is checked
+only against its own issuer's keys, so one identity provider's key cannot sign as another. A
+token names one role and the force(s) its holder works for.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import asyncio
 import json
 import time
 from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -20,6 +23,7 @@ import httpx
 import jwt
 from fastapi import Depends, Request
 from jwt import PyJWK
+from pydantic import BaseModel, ConfigDict, Field
 
 from servicekit.problems import Problem
 
@@ -32,6 +36,27 @@ class Role(StrEnum):
     analyst = "analyst"
     integration = "integration"
     admin = "admin"
+
+
+class TrustedIssuer(BaseModel):
+    """An identity provider whose tokens the service accepts, and what it may say."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    forces: list[str] = Field(description='The forces it may speak for; ["*"] for any force.')
+    jwks_url: str | None = Field(
+        default=None,
+        description="Where its keys are; unset: the service's own `jwks_url`. Issuers that share "
+        "a key set can sign as each other.",
+    )
+    roles: list[Role] | None = Field(
+        default=None, description="The roles it may grant; unset: any role."
+    )
+
+    @classmethod
+    def of(cls, value: TrustedIssuer | Sequence[str]) -> TrustedIssuer:
+        """From its settings form: a full entry, or just the list of forces."""
+        return value if isinstance(value, TrustedIssuer) else cls(forces=list(value))
 
 
 @dataclass(frozen=True)
@@ -116,13 +141,16 @@ class Authenticator:
         jwks: JWKSCache,
         *,
         audience: str,
-        trusted_issuers: dict[str, list[str]],
+        trusted_issuers: Mapping[str, TrustedIssuer | Sequence[str]],
         remember_seconds: float = 60.0,
         remember_max: int = 4096,
     ):
-        self.jwks = jwks
+        self.jwks = jwks  # the keys of every issuer without a jwks_url of its own
         self.audience = audience
-        self.trusted_issuers = trusted_issuers
+        self.trusted_issuers = {
+            issuer: TrustedIssuer.of(trusted) for issuer, trusted in trusted_issuers.items()
+        }
+        self._key_sets: dict[str, JWKSCache] = {jwks.url: jwks}
         self.remember_seconds = remember_seconds
         self.remember_max = remember_max
         self._remembered: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
@@ -140,14 +168,27 @@ class Authenticator:
             self._remembered.popitem(last=False)
         return principal
 
+    def _keys_of(self, trusted: TrustedIssuer) -> JWKSCache:
+        url = trusted.jwks_url or self.jwks.url
+        if url not in self._key_sets:
+            self._key_sets[url] = JWKSCache(url, min_refresh_seconds=self.jwks.min_refresh_seconds)
+        return self._key_sets[url]
+
     async def _validate(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
+            # read before the signature is checked only to choose whose keys check it
+            claimed_issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
         except jwt.PyJWTError as exc:
             raise _unauthorised("The bearer token is not a JWT.") from exc
         if header.get("alg") != "RS256":
             raise _unauthorised("The bearer token must be signed with RS256.")
-        key = await self.jwks.key(str(header.get("kid", "")))
+        trusted = (
+            self.trusted_issuers.get(claimed_issuer) if isinstance(claimed_issuer, str) else None
+        )
+        if trusted is None:
+            raise _unauthorised("The bearer token's issuer is not trusted by this service.")
+        key = await self._keys_of(trusted).key(str(header.get("kid", "")))
         if key is None:
             raise _unauthorised("The bearer token was signed by a key this service does not trust.")
         try:
@@ -156,6 +197,7 @@ class Authenticator:
                 key=key.key,
                 algorithms=["RS256"],
                 audience=self.audience,
+                issuer=claimed_issuer,
                 options={"require": ["exp", "iat", "sub", "iss", "aud"]},
                 leeway=30,
             )
@@ -163,24 +205,24 @@ class Authenticator:
             raise _unauthorised("The bearer token has expired.") from exc
         except jwt.PyJWTError as exc:
             raise _unauthorised(f"The bearer token is not valid: {exc}.") from exc
-        issuer = str(claims["iss"])
-        if issuer not in self.trusted_issuers:
-            raise _unauthorised("The bearer token's issuer is not trusted by this service.")
         try:
             role = Role(str(claims.get("role")))
         except ValueError as exc:
             raise _unauthorised("The bearer token does not carry a known role.") from exc
+        if trusted.roles is not None and role not in trusted.roles:
+            raise _unauthorised(f"The token's issuer may not grant the {role} role.")
         forces = claims.get("forces") or []
         if isinstance(forces, str):
             forces = [forces]
-        allowed = self.trusted_issuers[issuer]
-        if "*" not in allowed and not set(forces) <= set(allowed):
+        if not isinstance(forces, list) or not all(isinstance(f, str) for f in forces):
+            raise _unauthorised("The bearer token's forces claim is not a list of force ids.")
+        if "*" not in trusted.forces and not set(forces) <= set(trusted.forces):
             raise _unauthorised("The token's issuer may not speak for the forces it names.")
         scope = claims.get("scope", "")
         principal = Principal(
             subject=str(claims["sub"]),
             role=role,
-            forces=frozenset(str(f) for f in forces),
+            forces=frozenset(forces),
             provider=claims.get("provider"),
             scopes=frozenset(scope.split()) if isinstance(scope, str) else frozenset(),
             name=claims.get("name"),

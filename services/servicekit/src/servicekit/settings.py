@@ -5,8 +5,12 @@ No secret has a default: a service without keys configured refuses to start.
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Any
+
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from servicekit.auth import TrustedIssuer
 
 
 class ServiceSettings(BaseSettings):
@@ -22,8 +26,10 @@ class ServiceSettings(BaseSettings):
     # authentication
     jwks_url: str = Field(description="JWKS location: https://... or file:///path/jwks.json")
     jwt_audience: str = "diversion"
-    trusted_issuers: dict[str, list[str]] = Field(
-        description='Issuer -> forces it may speak for; ["*"] for any force.'
+    trusted_issuers: dict[str, TrustedIssuer] = Field(
+        description='Issuer -> the forces it may speak for (["*"] for any force), or -> '
+        '{"forces": [...], "jwks_url": "its own keys", "roles": ["the roles it may grant"]}. '
+        "At most one issuer may use `jwks_url`'s keys; the others name their own."
     )
     # encryption at rest: key id -> base64url 32-byte key; the current key encrypts new data
     field_keys: dict[str, str]
@@ -35,3 +41,23 @@ class ServiceSettings(BaseSettings):
     outbox_poll_seconds: float = 1.0
     log_level: str = "INFO"
     json_logs: bool = True
+
+    @field_validator("trusted_issuers", mode="before")
+    @classmethod
+    def _forces_alone(cls, value: Any) -> Any:
+        # the short form: just the forces, with the service's own keys and any role
+        if isinstance(value, dict):
+            return {k: {"forces": v} if isinstance(v, list) else v for k, v in value.items()}
+        return value
+
+    @model_validator(mode="after")
+    def _one_issuer_per_key_set(self) -> ServiceSettings:
+        # a key in a set two issuers share could sign as either, and so speak for both forces
+        sharing = sorted(k for k, v in self.trusted_issuers.items() if v.jwks_url is None)
+        if len(sharing) > 1:
+            raise ValueError(
+                f"trusted issuers {', '.join(sharing)} would all be checked against jwks_url's "
+                "keys, so any of them could sign as the others: give each but one its own "
+                "jwks_url"
+            )
+        return self

@@ -254,6 +254,11 @@ async def boom(principal: CurrentPrincipal) -> None:
     raise RuntimeError("password=hunter2 in internal module kit_secret_path")
 
 
+def force_a_idp_beside(idp: DevIdentityProvider) -> DevIdentityProvider:
+    """Force A's own identity provider, with keys of its own, next to the development one."""
+    return DevIdentityProvider(idp.directory.parent / f"{idp.directory.name}-force-a")
+
+
 def make_settings(
     *,
     database_url: str,
@@ -262,11 +267,12 @@ def make_settings(
     field_keys: dict[str, str],
     **overrides: Any,
 ) -> ServiceSettings:
+    force_a = {"forces": ["force-a"], "jwks_url": force_a_idp_beside(idp).jwks_url}
     return ServiceSettings(
         service_name="kit-test",
         database_url=database_url,
         jwks_url=idp.jwks_url,
-        trusted_issuers={**trusted_issuers, FORCE_A_ISSUER: ["force-a"]},
+        trusted_issuers={**trusted_issuers, FORCE_A_ISSUER: force_a},
         field_keys=field_keys,
         field_key_current="k1",
         **overrides,
@@ -292,6 +298,10 @@ class Service:
     runtime: ServiceRuntime
     client: httpx.AsyncClient
     idp: DevIdentityProvider
+
+    @property
+    def force_a_idp(self) -> DevIdentityProvider:
+        return force_a_idp_beside(self.idp)
 
     def token(self, role: str = "officer", forces: list[str] | None = None, **kw: object) -> str:
         return self.idp.token(role=role, forces=forces or ["force-a"], **kw)  # type: ignore[arg-type]
