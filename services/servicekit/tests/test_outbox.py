@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from kit_fixture_support import (
@@ -22,7 +23,7 @@ from nats.aio.client import Client
 from sqlalchemy import select, update
 
 from servicekit import bus
-from servicekit.db import Database
+from servicekit.db import Database, utcnow
 from servicekit.outbox import OutboxRelay, add_event
 from servicekit.testing.nats import NatsServer
 
@@ -242,3 +243,64 @@ async def _pending_is(relay: OutboxRelay, expected: int) -> bool:
 
 async def _client(server: NatsServer) -> Client:
     return await bus.connect(server.url, name="kit-test-reader")
+
+
+async def test_published_events_leave_the_outbox_after_the_keeping_time(
+    db: Database, own_nats_server: NatsServer
+) -> None:
+    # once JetStream holds an event, its payload (ethnicity, age, area) has no reason to stay
+    # in a second store beyond a short time to look into a delivery
+    old, recent, unsent = withdrawn_event(), withdrawn_event(), withdrawn_event()
+    async with db.session() as session:
+        for event in (old, recent):
+            await add_event(session, kit, event)
+        await session.commit()
+    relay = OutboxRelay(db, kit, own_nats_server.url, producer=PRODUCER, keep_published_seconds=60)
+    try:
+        assert await relay.drain() == 2
+    finally:
+        await relay.stop()
+    async with db.session() as session:
+        await add_event(session, kit, unsent)  # never published, however old
+        await session.commit()
+        long_ago = utcnow() - timedelta(hours=2)
+        await session.execute(
+            update(kit.outbox).where(kit.outbox.c.id == old.id).values(published_at=long_ago)
+        )
+        await session.execute(
+            update(kit.outbox).where(kit.outbox.c.id == unsent.id).values(created_at=long_ago)
+        )
+        await session.commit()
+
+    assert await relay.purge_published() == 1
+
+    async with db.session() as session:
+        left = set((await session.execute(select(kit.outbox.c.id))).scalars())
+    assert left == {recent.id, unsent.id}
+
+
+async def test_the_relay_purges_published_events_as_it_runs(
+    db: Database, nc: Client, own_nats_server: NatsServer
+) -> None:
+    event = withdrawn_event()
+    async with db.session() as session:
+        await add_event(session, kit, event)
+        await session.commit()
+    relay = OutboxRelay(
+        db,
+        kit,
+        own_nats_server.url,
+        producer=PRODUCER,
+        poll_seconds=0.05,
+        keep_published_seconds=0.1,
+        purge_every_seconds=0.1,
+    )
+    async with running(relay):
+        await eventually(
+            lambda: _outbox_empty(db), what="the published event purged from the outbox"
+        )
+    assert len(await stream_messages(nc)) == 1
+
+
+async def _outbox_empty(db: Database) -> bool:
+    return await count(db, kit.outbox) == 0

@@ -77,6 +77,7 @@ class ServiceRuntime:
             settings.nats_url,
             producer=producer,
             poll_seconds=settings.outbox_poll_seconds,
+            keep_published_seconds=settings.outbox_keep_published_seconds,
             stream_replicas=settings.stream_replicas,
         )
         self.consumer = (

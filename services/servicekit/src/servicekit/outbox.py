@@ -3,6 +3,11 @@
 A service writes its change and its events in one transaction (`add_event`). The relay publishes
 unsent rows with `Nats-Msg-Id` = event id and marks them sent, so an event is never lost when
 NATS is down and never duplicated on the bus when the relay retries.
+
+A published row is kept for `keep_published_seconds` (an hour by default), long enough to look
+into a delivery, then deleted: JetStream holds the event from then on, and its payload (a
+referral's ethnicity, age and area, say) should not sit in a second store for longer. Rows not
+yet published are never deleted, however old.
 """
 
 from __future__ import annotations
@@ -10,12 +15,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
@@ -58,6 +65,8 @@ class OutboxRelay:
         batch_size: int = 200,
         ack_timeout: float = 5.0,
         stream_replicas: int = 1,
+        keep_published_seconds: float = 3600.0,
+        purge_every_seconds: float = 60.0,
     ) -> None:
         self.db = db
         self.tables = tables
@@ -67,6 +76,9 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.ack_timeout = ack_timeout
         self.stream_replicas = stream_replicas
+        self.keep_published_seconds = keep_published_seconds
+        self.purge_every_seconds = purge_every_seconds
+        self._next_purge = 0.0
         self._wake = asyncio.Event()
         self._nc: Client | None = None
         # one JetStream context per connection: each new context's first publish_async
@@ -123,6 +135,9 @@ class OutboxRelay:
                 # set the wake event again, so the wait below returns at once for it
                 while await self.drain() >= self.batch_size:
                     pass
+                if time.monotonic() >= self._next_purge:
+                    await self.purge_published()
+                    self._next_purge = time.monotonic() + self.purge_every_seconds
                 backoff = 0.2
             except asyncio.CancelledError:
                 raise
@@ -221,6 +236,15 @@ class OutboxRelay:
                 .where(outbox.c.id == event_id)
                 .values(attempts=outbox.c.attempts + 1, last_error=error[:500])
             )
+
+    async def purge_published(self) -> int:
+        """Delete rows published more than `keep_published_seconds` ago; returns how many."""
+        outbox = self.tables.outbox
+        cutoff = utcnow() - timedelta(seconds=self.keep_published_seconds)
+        async with self.db.session() as session:
+            result = await session.execute(delete(outbox).where(outbox.c.published_at < cutoff))
+            await session.commit()
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def pending(self) -> int:
         async with self.db.session() as session:

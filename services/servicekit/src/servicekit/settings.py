@@ -39,6 +39,11 @@ class ServiceSettings(BaseSettings):
     )
     max_body_bytes: int = 64 * 1024
     outbox_poll_seconds: float = 1.0
+    outbox_keep_published_seconds: float = Field(
+        default=3600.0,
+        ge=0,
+        description="How long a published event stays in the outbox before it is deleted.",
+    )
     log_level: str = "INFO"
     json_logs: bool = True
 
