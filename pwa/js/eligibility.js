@@ -30,6 +30,14 @@ function questionText(ruleSet, questionId) {
   return question ? question.text : questionId;
 }
 
+/**
+ * A failed bar says only until when, or nothing for a bar for ever: never the person's history.
+ * A `reason` on a bar rule (a rule set stored before the bar stopped giving one) is ignored.
+ */
+function barReason(result) {
+  return result.explanation ? `not eligible ${result.explanation}` : 'not eligible';
+}
+
 /** An answer is "unanswered" when absent or null, as Python's dict.get gives None. */
 function answerTo(answers, questionId) {
   if (!Object.prototype.hasOwnProperty.call(answers, questionId)) return null;
@@ -76,13 +84,9 @@ export function evaluate(ruleSet, facts) {
       }
     } else if (rule.kind === 'bar') {
       if (barredIndefinitely) {
-        results.push({ rule: rule.id, status: 'fail', explanation: rule.reason });
+        results.push({ rule: rule.id, status: 'fail', explanation: null });
       } else if (barredUntil !== null && barredUntil > encounterDate) {
-        results.push({
-          rule: rule.id,
-          status: 'fail',
-          explanation: `${rule.reason} (until ${barredUntil})`,
-        });
+        results.push({ rule: rule.id, status: 'fail', explanation: `until ${barredUntil}` });
       } else {
         results.push({ rule: rule.id, status: 'pass', explanation: null });
       }
@@ -91,20 +95,22 @@ export function evaluate(ruleSet, facts) {
       throw new TypeError(`unknown rule kind: ${rule.kind}`);
     }
   }
-  const failed = results.filter((r) => r.status === 'fail');
+  const failed = results
+    .map((r, i) => [r, ruleSet.rules[i].kind === 'bar'])
+    .filter(([r]) => r.status === 'fail');
   const unanswered = results.filter((r) => r.status === 'unanswered');
   let outcome;
   let reasons = [];
   if (failed.length) {
     outcome = 'not_eligible';
-    reasons = failed.map((r) => `not eligible: ${r.explanation}`);
+    reasons = failed.map(([r, bar]) => (bar ? barReason(r) : `not eligible: ${r.explanation}`));
   } else if (unanswered.length) {
     outcome = 'incomplete';
     reasons = unanswered.map((r) => `still to answer: ${r.explanation}`);
   } else {
     outcome = 'eligible';
   }
-  const barred = results.some((r, i) => r.status === 'fail' && ruleSet.rules[i].kind === 'bar');
+  const barred = failed.some(([, bar]) => bar);
   return {
     outcome,
     eligible: outcome === 'eligible',

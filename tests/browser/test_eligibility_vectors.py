@@ -55,3 +55,33 @@ def test_the_vectors_cover_every_kind_of_rule_and_outcome() -> None:
     assert kinds == {"answer", "age", "bar"}
     assert outcomes == {"eligible", "not_eligible", "incomplete"}
     assert any(v["expected"]["not_before"] for v in DOCUMENT["vectors"])
+
+
+def test_a_bar_is_explained_by_its_date_alone() -> None:
+    """The officer sees "not eligible until DATE" or "not eligible": never the history."""
+    bars = [
+        rule
+        for rule_set in DOCUMENT["rule_sets"].values()
+        for rule in rule_set["rules"]
+        if rule["kind"] == "bar"
+    ]
+    assert any("reason" in rule for rule in bars)  # a stored rule set may still carry one
+    bar_ids = {rule["id"] for rule in bars}
+    barred = [
+        v
+        for v in DOCUMENT["vectors"]
+        if any(r["rule"] in bar_ids and r["status"] == "fail" for r in v["expected"]["results"])
+    ]
+    assert any(v["input"]["barred_indefinitely"] for v in barred)
+    assert any(not v["input"]["barred_indefinitely"] for v in barred)
+    for vector in barred:
+        expected = vector["expected"]
+        for result in expected["results"]:
+            if result["rule"] in bar_ids:
+                until = vector["input"]["barred_until"]
+                forever = vector["input"]["barred_indefinitely"]
+                shown = "not eligible" if forever else f"not eligible until {until}"
+                assert result["explanation"] == (None if forever else f"until {until}")
+                assert shown in expected["reasons"]
+        for reason in expected["reasons"]:
+            assert not any(w in reason for w in ("engage", "earlier", "referr", "history"))

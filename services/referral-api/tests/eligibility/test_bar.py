@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from contracts.vocabulary import ReferralOutcome
+from referral_api.eligibility.models import EligibilityRuleSet
 from referral_api.forces.models import Force
 from referral_api.outcomes.service import close
 from referral_api.referrals.models import Referral
@@ -32,6 +35,34 @@ async def close_as(url: str, referral_id: str, outcome: ReferralOutcome, at: dat
             await session.commit()
     finally:
         await db.dispose()
+
+
+async def store_rule_set_with_a_bar_reason(url: str, force_id: str, reason: str) -> None:
+    """The force's active rule set as stored when the bar rule still carried a reason."""
+    db = Database(url)
+    try:
+        async with db.session() as session:
+            row = await session.scalar(
+                select(EligibilityRuleSet).where(
+                    EligibilityRuleSet.force_id == force_id, EligibilityRuleSet.active.is_(True)
+                )
+            )
+            assert row is not None
+            rules = [
+                rule | {"reason": reason} if rule["kind"] == "bar" else rule
+                for rule in row.document["rules"]
+            ]
+            row.document = row.document | {"rules": rules}
+            await session.commit()
+    finally:
+        await db.dispose()
+
+
+def referral_in(force: str) -> dict[str, Any]:
+    """The example referral, made in one of the force's areas."""
+    body = referral_body()
+    body["encounter"]["area"] = {"demo": "central", "northshire": "coast"}[force]
+    return body
 
 
 def check_body(**person: str) -> dict[str, object]:
@@ -58,11 +89,74 @@ async def test_not_engaged_within_the_period_is_refused_with_not_before(
     assert decision["eligible"] is False
     expected = (closed_at.replace(year=closed_at.year + 1)).date().isoformat()
     assert decision["not_before"] == expected
-    assert decision["reasons"] == [
-        f"not eligible: did not engage with an earlier referral (until {expected})"
-    ]
+    assert decision["reasons"] == [f"not eligible until {expected}"]
     refused = await submit(client, auth())
     assert refused.status_code == 422 and refused.json()["not_before"] == expected
+    problem = refused.json()
+    assert problem["reasons"] == [f"not eligible until {expected}"]
+    assert problem["detail"] == f"Not eligible until {expected}."
+
+
+async def test_a_bar_for_ever_says_only_not_eligible(
+    client: httpx.AsyncClient, auth: AuthHeaders, referral_database: str
+) -> None:
+    northshire = auth(force="northshire")  # bars for ever
+    created = (await submit(client, northshire, referral_in("northshire"))).json()
+    await close_as(referral_database, created["id"], ReferralOutcome.not_engaged, datetime.now(UTC))
+    response = await client.post("/v1/eligibility-checks", json=check_body(), headers=northshire)
+    decision = response.json()
+    assert decision["eligible"] is False and decision["not_before"] is None
+    assert decision["reasons"] == ["not eligible"]
+    refused = (await submit(client, northshire, referral_in("northshire"))).json()
+    assert refused["reasons"] == ["not eligible"] and "not_before" not in refused
+    assert refused["detail"] == "Not eligible."
+
+
+# Words that would tell the officer what happened to the person before.
+HISTORY_WORDS = ("engage", "earlier", "referr", "history", "before", "previous", "again")
+
+
+def officer_facing_text(body: dict[str, Any]) -> list[str]:
+    """What a refusal or a check shows the officer in words."""
+    results = body.get("results", [])
+    return [
+        *body.get("reasons", []),
+        *(r["explanation"] or "" for r in results),
+        *(body[key] for key in ("title", "detail") if key in body),
+    ]
+
+
+@pytest.mark.parametrize("force", ["demo", "northshire"])
+async def test_the_officer_never_learns_the_persons_history(
+    client: httpx.AsyncClient, auth: AuthHeaders, referral_database: str, force: str
+) -> None:
+    officer = auth(force=force)
+    created = (await submit(client, officer, referral_in(force))).json()
+    await close_as(referral_database, created["id"], ReferralOutcome.not_engaged, datetime.now(UTC))
+    check_response = await client.post("/v1/eligibility-checks", json=check_body(), headers=officer)
+    refused = await submit(client, officer, referral_in(force))
+    assert check_response.json()["eligible"] is False and refused.status_code == 422
+    shown = officer_facing_text(check_response.json()) + officer_facing_text(refused.json())
+    assert shown
+    for text in shown:
+        for word in HISTORY_WORDS:
+            assert word not in text.lower(), (word, text)
+    assert created["reference"] not in check_response.text + refused.text
+
+
+async def test_a_stored_bar_reason_is_neither_served_nor_shown(
+    client: httpx.AsyncClient, auth: AuthHeaders, referral_database: str
+) -> None:
+    await store_rule_set_with_a_bar_reason(
+        referral_database, "demo", "did not engage with an earlier referral"
+    )
+    served = await client.get("/v1/eligibility-rule-sets/current", headers=auth())
+    assert served.status_code == 200
+    assert "earlier referral" not in served.text
+    created = (await submit(client, auth())).json()
+    await close_as(referral_database, created["id"], ReferralOutcome.not_engaged, datetime.now(UTC))
+    decision = await check(client, auth)
+    assert decision["reasons"] == [f"not eligible until {decision['not_before']}"]
 
 
 @pytest.mark.parametrize(
@@ -120,14 +214,14 @@ async def test_the_bar_is_per_force(
     assert other.json()["eligible"] is True
 
 
-async def test_a_check_stores_nothing_about_the_person(
+async def test_a_check_stores_nothing_about_the_person_but_the_audit_entry(
     client: httpx.AsyncClient, auth: AuthHeaders, referral_database: str
 ) -> None:
     from ..helpers import counts
 
     before = await counts(referral_database)
     await check(client, auth)
-    assert await counts(referral_database) == before
+    assert await counts(referral_database) == before | {"audit_log": before["audit_log"] + 1}
 
 
 async def test_a_barred_person_can_still_be_seen_as_someone_else(

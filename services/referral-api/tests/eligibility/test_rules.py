@@ -10,6 +10,7 @@ from referral_api.eligibility.rules import (
     AgeRule,
     Decision,
     Outcome,
+    RuleResult,
     RuleSet,
     age_on,
     default_rule_set,
@@ -135,13 +136,18 @@ def test_age_counts_whole_years(born: date, on: date, years: int) -> None:
     assert age_on(born, on) == years
 
 
+def bar_result(decision: Decision) -> RuleResult:
+    return next(r for r in decision.results if r.rule == "not_barred")
+
+
 def test_bar_gives_the_date_and_nothing_else() -> None:
     decision = decide(ALL_YES, barred_until=date(2027, 3, 1))
     assert decision.outcome is Outcome.not_eligible
     assert decision.not_before == date(2027, 3, 1)
-    assert decision.reasons == [
-        "not eligible: did not engage with an earlier referral (until 2027-03-01)"
-    ]
+    assert decision.reasons == ["not eligible until 2027-03-01"]
+    assert bar_result(decision) == RuleResult(
+        rule="not_barred", status="fail", explanation="until 2027-03-01"
+    )
 
 
 def test_bar_ending_on_or_before_the_encounter_does_not_apply() -> None:
@@ -151,6 +157,52 @@ def test_bar_ending_on_or_before_the_encounter_does_not_apply() -> None:
 def test_bar_for_ever_has_no_date() -> None:
     decision = decide(ALL_YES, barred_indefinitely=True)
     assert not decision.eligible and decision.not_before is None
+    assert decision.reasons == ["not eligible"]
+    assert bar_result(decision) == RuleResult(rule="not_barred", status="fail", explanation=None)
+
+
+def test_a_barred_person_with_other_failures_gets_each_reason() -> None:
+    decision = decide(ALL_YES | {"supply_indicators": True}, barred_until=date(2027, 3, 1))
+    assert decision.reasons == [
+        "not eligible: indicators of supply",
+        "not eligible until 2027-03-01",
+    ]
+
+
+# Words that would tell the officer what happened to the person before.
+HISTORY_WORDS = ("engage", "earlier", "referr", "history", "before", "previous", "again")
+
+
+@pytest.mark.parametrize(
+    ("barred_until", "barred_indefinitely"),
+    [(date(2027, 3, 1), False), (None, True), (date(2027, 3, 1), True)],
+)
+def test_a_bar_never_tells_the_officer_the_persons_history(
+    barred_until: date | None, barred_indefinitely: bool
+) -> None:
+    decision = decide(ALL_YES, barred_until=barred_until, barred_indefinitely=barred_indefinitely)
+    shown = [*decision.reasons, *(r.explanation or "" for r in decision.results)]
+    for text in shown:
+        for word in HISTORY_WORDS:
+            assert word not in text.lower(), (word, text)
+
+
+def test_a_stored_rule_set_whose_bar_still_has_a_reason_loads_and_ignores_it() -> None:
+    document = RULES.model_dump(mode="json")
+    bar = next(rule for rule in document["rules"] if rule["kind"] == "bar")
+    bar["reason"] = "did not engage with an earlier referral"
+    stored = RuleSet.model_validate(document)
+    assert stored == RULES
+    # nor is it served to the phone
+    assert "reason" not in next(r for r in stored.model_dump()["rules"] if r["kind"] == "bar")
+    decision = evaluate(
+        stored,
+        answers=ALL_YES,
+        date_of_birth=ADULT,
+        encounter_date=ENCOUNTER,
+        barred_until=date(2027, 3, 1),
+    )
+    assert decision.reasons == ["not eligible until 2027-03-01"]
 
 
 def test_unanswered_questions_are_listed_not_failed() -> None:

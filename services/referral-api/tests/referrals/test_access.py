@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
@@ -158,3 +161,52 @@ async def test_list_paginates_newest_first_and_filters(
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "cursor"
     too_many = await client.get("/v1/referrals", params={"limit": 1000}, headers=auth(sub="pc-1"))
     assert too_many.status_code == 422 and too_many.json()["errors"][0]["field"] == "limit"
+
+
+def _cursor(raw: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(raw).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        ["2024-01-01T00:00:00", "5f0c8a4e-3b1d-4c2a-9e7f-1a2b3c4d5e6f"],  # no time zone
+        ["2024-01-01T00:00:00+00:00", 12345],
+        ["2024-01-01T00:00:00+00:00", None],
+        [20240101, "5f0c8a4e-3b1d-4c2a-9e7f-1a2b3c4d5e6f"],
+        ["2024-01-01T00:00:00+00:00"],
+        {"at": "2024-01-01T00:00:00+00:00"},
+        "2024-01-01T00:00:00+00:00",
+        ["9999-12-31T23:00:00-05:00", "5f0c8a4e-3b1d-4c2a-9e7f-1a2b3c4d5e6f"],
+    ],
+)
+async def test_a_crafted_cursor_is_refused_as_invalid(
+    client: httpx.AsyncClient, auth: AuthHeaders, raw: object
+) -> None:
+    await submit(client, auth(sub="pc-1"))
+    response = await client.get(
+        "/v1/referrals", params={"cursor": _cursor(raw)}, headers=auth(sub="pc-1")
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["field"] == "cursor"
+
+
+async def test_a_cursor_in_another_time_zone_pages_like_utc(
+    client: httpx.AsyncClient, auth: AuthHeaders
+) -> None:
+    ids = [(await submit(client, auth(sub="pc-1"))).json()["id"] for _ in range(2)]
+    first = (
+        await client.get("/v1/referrals", params={"limit": 1}, headers=auth(sub="pc-1"))
+    ).json()
+    at, last_id = json.loads(
+        base64.urlsafe_b64decode(first["next_cursor"] + "=" * (-len(first["next_cursor"]) % 4))
+    )
+    shifted = datetime.fromisoformat(at).astimezone(timezone(timedelta(hours=-5))).isoformat()
+    page = await client.get(
+        "/v1/referrals",
+        params={"limit": 1, "cursor": _cursor([shifted, last_id])},
+        headers=auth(sub="pc-1"),
+    )
+    assert page.status_code == 200, page.text
+    assert [r["id"] for r in page.json()["items"]] == [ids[0]]

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body
 
+from referral_api.db import kit
 from referral_api.dependencies import ForceDep, SettingsDep
 from referral_api.eligibility import service
 from referral_api.eligibility.rules import RuleSet
@@ -19,7 +20,8 @@ from referral_api.referrals.schemas import (
 )
 from referral_api.referrals.service import check_birth_date
 from servicekit.app import SessionDep
-from servicekit.auth import Role, require_roles
+from servicekit.audit import record_access
+from servicekit.auth import CurrentPrincipal, Role, require_roles
 
 router = APIRouter(prefix="/v1", tags=["eligibility"])
 
@@ -34,11 +36,13 @@ async def check_eligibility(
         EligibilityCheckIn,
         Body(openapi_examples={"eligible": {"value": example_eligibility_check()}}),
     ],
+    principal: CurrentPrincipal,
     session: SessionDep,
     settings: SettingsDep,
     force: ForceDep,
 ) -> EligibilityCheckOut:
-    """Whether the person is eligible, with the reason for each rule. Stores nothing.
+    """Whether the person is eligible, with the reason for each rule. Stores nothing about the
+    person; the look-up is audited under their pseudonymous person key, never their name.
 
     A barred person gets `not_before`, never their history.
     """
@@ -58,6 +62,17 @@ async def check_eligibility(
     history = await people_repository.history_on(
         session=session, force_id=force.id, person_key=key, on=encounter_at
     )
+    await record_access(
+        session,
+        kit,
+        principal,
+        action="read",
+        resource_type="person",
+        resource_id=key,
+        force_id=force.id,
+        purpose="check eligibility",
+    )
+    await session.commit()
     decision = service.decide(
         rule_set=rule_set,
         history=history,

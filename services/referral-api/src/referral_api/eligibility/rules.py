@@ -48,13 +48,17 @@ class AgeRule(BaseModel):
 
 
 class BarRule(BaseModel):
-    """Passes unless the person is barred after not engaging with an earlier referral."""
+    """Passes unless the person is barred on the day of the encounter.
+
+    It has no reason to show: the officer is told only "not eligible until DATE", or "not
+    eligible" for a bar for ever, never the person's history. A stored rule set whose bar rule
+    still carries a `reason` loads, and the reason is ignored.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     kind: Literal["bar"] = "bar"
     id: str
-    reason: str = "did not engage with an earlier referral"
 
 
 Rule = Annotated[AnswerRule | AgeRule | BarRule, Field(discriminator="kind")]
@@ -81,13 +85,20 @@ class Outcome(StrEnum):
 class RuleResult(BaseModel):
     rule: str
     status: Literal["pass", "fail", "unanswered"]
-    explanation: str | None = None
+    explanation: str | None = Field(
+        default=None,
+        description="Why the rule failed, or the question still to answer. A bar gives only "
+        "its end ('until 2027-03-01'), or nothing for a bar for ever.",
+    )
 
 
 class Decision(BaseModel):
     outcome: Outcome
     eligible: bool
-    reasons: list[str] = Field(description="Why not eligible, or what is still to answer.")
+    reasons: list[str] = Field(
+        description="Why not eligible, or what is still to answer. A barred person gets only "
+        "'not eligible until 2027-03-01', or 'not eligible' for a bar for ever."
+    )
     results: list[RuleResult]
     not_before: date | None = Field(
         default=None, description="When a barred person may be referred."
@@ -136,26 +147,27 @@ def evaluate(
                 results.append(RuleResult(rule=rule.id, status="pass"))
         else:
             if barred_indefinitely:
-                results.append(RuleResult(rule=rule.id, status="fail", explanation=rule.reason))
+                results.append(RuleResult(rule=rule.id, status="fail"))
             elif barred_until is not None and barred_until > encounter_date:
-                explanation = f"{rule.reason} (until {barred_until.isoformat()})"
+                explanation = f"until {barred_until.isoformat()}"
                 results.append(RuleResult(rule=rule.id, status="fail", explanation=explanation))
             else:
                 results.append(RuleResult(rule=rule.id, status="pass"))
-    failed = [r for r in results if r.status == "fail"]
+    failed = [
+        (r, isinstance(rule, BarRule))
+        for r, rule in zip(results, rule_set.rules, strict=True)
+        if r.status == "fail"
+    ]
     unanswered = [r for r in results if r.status == "unanswered"]
     if failed:
         outcome = Outcome.not_eligible
-        reasons = [f"not eligible: {r.explanation}" for r in failed]
+        reasons = [_bar_reason(r) if bar else f"not eligible: {r.explanation}" for r, bar in failed]
     elif unanswered:
         outcome = Outcome.incomplete
         reasons = [f"still to answer: {r.explanation}" for r in unanswered]
     else:
         outcome = Outcome.eligible
-    barred = any(
-        r.status == "fail" and isinstance(rule, BarRule)
-        for r, rule in zip(results, rule_set.rules, strict=True)
-    )
+    barred = any(bar for _, bar in failed)
     return Decision(
         outcome=outcome,
         eligible=outcome is Outcome.eligible,
@@ -164,6 +176,11 @@ def evaluate(
         not_before=barred_until if barred and not barred_indefinitely else None,
         rule_set_version=rule_set.version,
     )
+
+
+def _bar_reason(result: RuleResult) -> str:
+    """'not eligible until DATE', or 'not eligible' for a bar for ever: nothing more."""
+    return f"not eligible {result.explanation}" if result.explanation else "not eligible"
 
 
 def default_rule_set(force_id: str, version: str, *, min_years: int = 18) -> RuleSet:

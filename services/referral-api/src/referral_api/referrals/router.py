@@ -55,7 +55,12 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _out(referral: Referral) -> ReferralOut:
+# Who is told whether the person was referred before. Never officers: they see only whether a
+# person is eligible, not their history.
+SEES_REREFERRAL = frozenset({Role.supervisor, Role.integration})
+
+
+def _out(referral: Referral, principal: Principal) -> ReferralOut:
     status = ReferralStatus(referral.status)
     return ReferralOut(
         id=referral.id,
@@ -80,7 +85,7 @@ def _out(referral: Referral) -> ReferralOut:
         ),
         substances=[s["substance"] for s in referral.substances],
         main_substance=referral.main_substance,  # type: ignore[arg-type]
-        is_rereferral=referral.is_rereferral,
+        is_rereferral=referral.is_rereferral if principal.role in SEES_REREFERRAL else None,
     )
 
 
@@ -173,14 +178,21 @@ async def get_referral(
         raise referral_not_found()
     await _audited_read(session, principal, referral, "view referral status")
     await session.commit()
-    return _out(referral)
+    return _out(referral, principal)
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    """The (submitted_at, id) a page ended at, as `_encode_cursor` wrote it: anything else,
+    a date-time without a time zone included, is refused as an invalid cursor."""
     try:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(raw[0]), uuid.UUID(raw[1])
-    except (ValueError, TypeError, IndexError, KeyError, binascii.Error, json.JSONDecodeError):
+        if not (isinstance(raw, list) and len(raw) == 2 and all(isinstance(v, str) for v in raw)):
+            raise ValueError("not a [date-time, id] pair")
+        at = datetime.fromisoformat(raw[0])
+        if at.utcoffset() is None:
+            raise ValueError("a date-time without a time zone")
+        return at.astimezone(UTC), uuid.UUID(raw[1])
+    except (ValueError, OverflowError, binascii.Error, json.JSONDecodeError):
         raise invalid_field("cursor", "is not a cursor from a previous page") from None
 
 
@@ -224,7 +236,8 @@ async def list_referrals(
         await _audited_read(session, principal, referral, "list referrals")
     await session.commit()
     return ReferralPage(
-        items=[_out(r) for r in page], next_cursor=_encode_cursor(page[-1]) if more else None
+        items=[_out(r, principal) for r in page],
+        next_cursor=_encode_cursor(page[-1]) if more else None,
     )
 
 
@@ -244,13 +257,58 @@ async def withdraw_referral(
     principal: CurrentPrincipal,
     session: SessionDep,
     force: ForceDep,
+    key: idempotency.OptionalIdempotencyKey,
 ) -> ReferralOut:
-    """Withdraw a referral made in error. The drug service closes its case; no bar is set."""
+    """Withdraw a referral made in error. The drug service closes its case; no bar is set.
+
+    Send an Idempotency-Key (a UUID) and reuse it on retry: a retry whose first response was
+    lost gets the withdrawn referral back, not a conflict, and nothing is withdrawn twice.
+    """
+    applied: idempotency.StoredResponse | None = None
+
+    async def perform() -> idempotency.StoredResponse:
+        nonlocal applied
+        referral = await repository.get_visible(
+            session=session, principal=principal, referral_id=referral_id
+        )
+        if referral is None:
+            raise referral_not_found()
+        await service.withdraw(session=session, referral=referral, force=force, payload=body)
+        await record_access(
+            session,
+            kit,
+            principal,
+            action="withdraw",
+            resource_type="referral",
+            resource_id=str(referral.id),
+            force_id=referral.force_id,
+            purpose="withdraw a referral made in error",
+        )
+        # only the id is kept with the key: the person's details stay encrypted in the referral
+        applied = idempotency.StoredResponse(200, {"id": str(referral.id)}, {})
+        return applied
+
+    if key is None:
+        stored = await perform()
+        await session.commit()
+    else:
+        stored = await idempotency.run_once(
+            session,
+            kit,
+            scope=idempotency.scope_for(
+                principal.subject, f"POST /v1/referrals/{referral_id}/withdrawal"
+            ),
+            key=key,
+            payload=body.model_dump(mode="json"),
+            perform=perform,
+        )
     referral = await repository.get_visible(
         session=session, principal=principal, referral_id=referral_id
     )
     if referral is None:
         raise referral_not_found()
-    await service.withdraw(session=session, referral=referral, force=force, payload=body)
-    await session.commit()
-    return _out(referral)
+    if stored is not applied:
+        # a retry answered from the stored response shows the person's details again
+        await _audited_read(session, principal, referral, "withdrawal retried")
+        await session.commit()
+    return _out(referral, principal)

@@ -19,6 +19,7 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from contracts.vocabulary import (
     EncounterOrigin,
@@ -252,7 +253,13 @@ class ReferralOut(BaseModel):
     encounter: EncounterSummary
     substances: list[Substance]
     main_substance: Substance
-    is_rereferral: bool
+    is_rereferral: bool | SkipJsonSchema[None] = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="Whether the person was referred before by the force. Absent from every "
+        "response to an officer, who sees only whether a person is eligible, never their "
+        "history; supervisors and integration clients get it.",
+    )
 
 
 class ReferralPage(BaseModel):
