@@ -14,7 +14,7 @@
 
 import { flush } from './js/sync.js';
 
-const VERSION = 'v2';
+const VERSION = 'v3';
 const CACHE_PREFIX = 'portal-shell-';
 const CACHE = `${CACHE_PREFIX}${VERSION}`;
 

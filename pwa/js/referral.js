@@ -130,10 +130,28 @@ export function allAnswers(draft) {
   return answers;
 }
 
-/** The encounter's day as the server counts it: the UTC date of the encounter's instant. */
+const SCHEME_CALENDAR = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
+
+/**
+ * A Date's day as the scheme counts it (YYYY-MM-DD): on the clock in England and Wales, as the
+ * server does (services/referral-api/src/referral_api/days.py), whatever the phone's own zone.
+ */
+export function schemeDay(date) {
+  const part = Object.fromEntries(
+    SCHEME_CALENDAR.formatToParts(date).map(({ type, value }) => [type, value]),
+  );
+  return `${part.year}-${part.month}-${part.day}`;
+}
+
+/** The encounter's day as the server counts it. */
 export function encounterDay(draft) {
   const when = new Date(draft.encounter.occurred_at);
-  return Number.isNaN(when.getTime()) ? null : when.toISOString().slice(0, 10);
+  return Number.isNaN(when.getTime()) ? null : schemeDay(when);
 }
 
 /**
@@ -251,7 +269,7 @@ const CHECKS = {
     if (!p.date_of_birth) {
       errors['person.date_of_birth'] = 'Choose their date of birth';
     } else {
-      const day = encounterDay(draft) || new Date().toISOString().slice(0, 10);
+      const day = encounterDay(draft) || schemeDay(new Date());
       if (p.date_of_birth > localDateValue(new Date())) {
         errors['person.date_of_birth'] = 'Date of birth cannot be in the future';
       } else if (ageOnDay(p.date_of_birth, day) > MAX_AGE_YEARS) {

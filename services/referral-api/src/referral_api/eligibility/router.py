@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body
 
+from referral_api.days import local_day
 from referral_api.db import kit
 from referral_api.dependencies import ForceDep, SettingsDep
 from referral_api.eligibility import service
@@ -51,7 +52,9 @@ async def check_eligibility(
     encounter_at = (
         service.start_of(body.encounter_date) if body.encounter_date else datetime.now(UTC)
     )
-    check_birth_date(body.person.date_of_birth, encounter_at.date(), field="person.date_of_birth")
+    check_birth_date(
+        body.person.date_of_birth, local_day(encounter_at), field="person.date_of_birth"
+    )
     key = person_key(
         identity_key=settings.identity_key,
         force_id=force.id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
+from referral_api.days import local_day
 from referral_api.eligibility.rules import Decision, RuleSet, evaluate
 from referral_api.exceptions import unknown_answers
 from referral_api.people.repository import PersonHistory
@@ -27,7 +28,7 @@ def decide(
     return evaluate(
         rule_set,
         date_of_birth=date_of_birth,
-        encounter_date=encounter_at.date(),
+        encounter_date=local_day(encounter_at),
         answers=answers,
         barred_until=history.barred_until,
         barred_indefinitely=history.barred_for_ever,

@@ -9,6 +9,7 @@ from sqlalchemy import Select, String, and_, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.vocabulary import ReferralStatus
+from referral_api.days import local_day
 from referral_api.outcomes.models import Bar
 from referral_api.referrals.models import Referral
 from servicekit.db import UTCDateTime
@@ -58,7 +59,7 @@ async def history_on(
     if until is not None and until.tzinfo is None:  # SQLite returns the max without its zone
         until = until.replace(tzinfo=UTC)
     return PersonHistory(
-        barred_until=None if until is None else until.date(),
+        barred_until=None if until is None else local_day(until),
         barred_for_ever=bool(for_ever),
         referred_before=bool(referred),
     )

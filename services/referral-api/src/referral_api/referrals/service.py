@@ -16,6 +16,7 @@ from contracts.events.v1 import ContactDetails, ReferralSubmitted, ReferralWithd
 from contracts.sealed import seal
 from contracts.vocabulary import ReferralOutcome, ReferralStatus
 from referral_api.config import Settings
+from referral_api.days import local_day
 from referral_api.db import kit
 from referral_api.eligibility import service as eligibility_service
 from referral_api.eligibility.rules import Outcome, age_on
@@ -83,7 +84,9 @@ async def submit(
         )
     person = payload.person
     encounter_at = payload.encounter.occurred_at.astimezone(UTC)
-    age = check_birth_date(person.date_of_birth, encounter_at.date(), field="person.date_of_birth")
+    age = check_birth_date(
+        person.date_of_birth, local_day(encounter_at), field="person.date_of_birth"
+    )
     key = person_key(
         identity_key=settings.identity_key,
         force_id=force.id,
