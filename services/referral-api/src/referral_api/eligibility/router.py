@@ -43,7 +43,7 @@ async def check_eligibility(
     force: ForceDep,
 ) -> EligibilityCheckOut:
     """Whether the person is eligible, with the reason for each rule. Stores nothing about the
-    person; the look-up is audited under their pseudonymous person key, never their name.
+    person: the audit trail records who checked and when, not whom.
 
     A barred person gets `not_before`, never their history.
     """
@@ -70,8 +70,8 @@ async def check_eligibility(
         kit,
         principal,
         action="read",
-        resource_type="person",
-        resource_id=key,
+        resource_type="eligibility-check",
+        resource_id=None,  # not even the person key: a check stores nothing about the person
         force_id=force.id,
         purpose="check eligibility",
     )
