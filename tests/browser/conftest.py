@@ -79,7 +79,7 @@ def portal(
         pwa_dir=pwa_dir,
     )
     try:
-        yield Portal(f"http://127.0.0.1:{server.port}", settings, dev_idp)
+        yield Portal(f"http://127.0.0.1:{server.port}", settings, dev_idp, signal=server.signal)
     finally:
         server.stop()
 

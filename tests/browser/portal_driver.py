@@ -86,10 +86,39 @@ def context_options() -> dict[str, Any]:
 # ---- referral-api, for real ---------------------------------------------------------------
 
 
+class Signal:
+    """The phone's signal, as the server sees it: while it is off, a referral sent is refused
+    with 503 and stays queued on the phone.
+
+    Chromium's offline switch (`BrowserContext.set_offline`) cuts the page's requests but not
+    the service worker's own, so a queued referral could still reach the server through the
+    worker's background send. Tests that take the phone out of signal switch both.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.on = True
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        unreachable = (
+            not self.on
+            and scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"] == "/v1/referrals"
+        )
+        if not unreachable:
+            await self.app(scope, receive, send)
+            return
+        await send({"type": "http.response.start", "status": 503, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+
 class ServerThread:
     """uvicorn serving an app on an already-bound socket (no race for the port)."""
 
     def __init__(self, app: Any) -> None:
+        self.signal = Signal(app)
+        app = self.signal
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.socket.bind(("127.0.0.1", 0))
@@ -122,6 +151,7 @@ class Portal:
     settings: Settings
     dev_idp: DevIdentityProvider
     extras: dict[str, Any] = field(default_factory=dict)
+    signal: Signal | None = None
 
     def token(self, subject: str = OFFICER_SUBJECT, role: str = "officer") -> str:
         return self.dev_idp.token(role=role, forces=["demo"], subject=subject)

@@ -128,6 +128,8 @@ def test_a_queued_referral_survives_closing_the_browser(
     open_portal(page, portal)
     sign_in(page)
     wait_for_service_worker(page)
+    assert portal.signal is not None
+    portal.signal.on = False  # for the service worker's own sends, which set_offline misses
     browser.set_offline(True)
     make_referral(page, Person(given_name="Dee", family_name="Closedtab"))
     heading(page, "Saved on this phone")
@@ -148,6 +150,7 @@ def test_a_queued_referral_survives_closing_the_browser(
         capture(page, "24-reopened-offline")
 
         # with signal again, the officer signs in and it is sent
+        portal.signal.on = True
         browser.set_offline(False)
         page.reload()
         page.wait_for_selector("html[data-ready=true]")
