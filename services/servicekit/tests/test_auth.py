@@ -184,3 +184,51 @@ async def test_an_issuer_may_grant_only_its_roles(tmp_path: Path) -> None:
 async def test_a_malformed_forces_claim_is_refused(service: Service, forces: object) -> None:
     token = sign(service.idp, {**claims(), "forces": forces})
     assert_unauthorised(await whoami(service, token), "forces")
+
+
+# --- integration clients: what their grant allows ------------------------------------------------
+
+
+async def test_an_integration_client_needs_the_routes_scope(service: Service) -> None:
+    granted = await service.client.get(
+        "/records", headers=service.auth("integration", scopes=["referrals:read"])
+    )
+    assert granted.status_code == 200, granted.text
+    for scopes in (["referrals:write", "eligibility:check"], ["referrals"]):
+        refused = await service.client.get(
+            "/records", headers=service.auth("integration", scopes=scopes)
+        )
+        assert refused.status_code == 403
+        assert refused.headers["content-type"] == "application/problem+json"
+        body = refused.json()
+        assert body["type"] == "urn:diversion:problem:insufficient-scope"
+        assert "referrals:read" in body["detail"]
+    # other roles are governed by their role alone
+    supervisor = await service.client.get("/records", headers=service.auth("supervisor"))
+    assert supervisor.status_code == 200
+
+
+def test_every_route_open_to_integration_clients_names_a_scope() -> None:
+    from servicekit.auth import Role, require_roles
+
+    with pytest.raises(ValueError, match="scope"):
+        require_roles(Role.officer, Role.integration)
+
+
+def test_development_integration_tokens_carry_every_scope_unless_told(tmp_path: Path) -> None:
+    from servicekit.auth import Scope
+
+    idp = DevIdentityProvider(tmp_path / "idp")
+    every = jwt.decode(
+        idp.token(role="integration", forces=["demo"]), options={"verify_signature": False}
+    )
+    assert set(every["scope"].split()) == {s.value for s in Scope}
+    one = jwt.decode(
+        idp.token(role="integration", forces=["demo"], scopes=["referrals:read"]),
+        options={"verify_signature": False},
+    )
+    assert one["scope"] == "referrals:read"
+    officer = jwt.decode(
+        idp.token(role="officer", forces=["demo"]), options={"verify_signature": False}
+    )
+    assert "scope" not in officer

@@ -6,6 +6,7 @@ import base64
 import json
 import uuid
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import httpx
 import pytest
@@ -59,6 +60,39 @@ async def test_each_role_is_allowed_only_its_calls(
             assert response.status_code == 403, (role, method, path, response.status_code)
             assert response.headers["content-type"] == "application/problem+json"
             assert role in response.json()["detail"]
+
+
+# the scope each call open to integration clients needs
+SCOPES = {
+    ("POST", "/v1/eligibility-checks"): "eligibility:check",
+    ("POST", "/v1/referrals"): "referrals:write",
+    ("GET", "/v1/referrals/{id}"): "referrals:read",
+    ("GET", "/v1/eligibility-rule-sets/current"): "scheme:read",
+    ("GET", "/v1/force"): "scheme:read",
+}
+
+
+async def test_an_integration_client_makes_only_the_calls_its_grant_allows(
+    client: httpx.AsyncClient, auth: AuthHeaders, token: Any
+) -> None:
+    integration_calls = [(m, t) for m, t, allowed in MATRIX if "integration" in allowed]
+    assert sorted(integration_calls) == sorted(SCOPES)
+    for (method, template), scope in SCOPES.items():
+        created = (await submit(client, auth())).json()
+        path = template.format(id=created["id"])
+        granted = {"Authorization": f"Bearer {token('integration', scopes=[scope])}"}
+        response = await _call(client, method, path, granted)
+        assert response.status_code in (200, 201), (method, path, response.text)
+        others = [s for s in set(SCOPES.values()) if s != scope]
+        refused = await _call(
+            client,
+            method,
+            path,
+            {"Authorization": f"Bearer {token('integration', scopes=others)}"},
+        )
+        assert refused.status_code == 403, (method, path, refused.text)
+        assert refused.json()["type"] == "urn:diversion:problem:insufficient-scope"
+        assert scope in refused.json()["detail"]
 
 
 async def test_no_token_or_a_bad_token_is_401(client: httpx.AsyncClient) -> None:

@@ -35,7 +35,9 @@ def _problem(description: str) -> dict[str, Any]:
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: _problem("The request could not be read (malformed JSON or a missing header)."),
     401: _problem("No valid bearer token."),
-    403: _problem("The caller's role may not do this."),
+    403: _problem(
+        "The caller's role, or an integration client's grant (scope), does not allow this."
+    ),
     409: _problem("A conflicting change was made at the same moment; nothing was saved."),
     413: _problem("The body is too large."),
     415: _problem("The body is not JSON."),

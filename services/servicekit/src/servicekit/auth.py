@@ -38,6 +38,16 @@ class Role(StrEnum):
     admin = "admin"
 
 
+class Scope(StrEnum):
+    """What an integration client's grant may allow it (OAuth2 `scope`): each route open to
+    integration clients names the one it needs, and a client without it is refused."""
+
+    eligibility_check = "eligibility:check"
+    referrals_write = "referrals:write"
+    referrals_read = "referrals:read"
+    scheme_read = "scheme:read"
+
+
 class TrustedIssuer(BaseModel):
     """An identity provider whose tokens the service accepts, and what it may say."""
 
@@ -244,8 +254,15 @@ async def current_principal(request: Request) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require_roles(*roles: Role) -> Any:
-    """A dependency that lets only `roles` through, with a 403 problem for anyone else."""
+def require_roles(*roles: Role, scope: Scope | None = None) -> Any:
+    """A dependency that lets only `roles` through, with a 403 problem for anyone else.
+
+    An integration client acts only within its grant: a route open to it names the `scope` it
+    needs, and a client whose token lacks that scope is refused. Other roles are governed by their
+    role alone.
+    """
+    if Role.integration in roles and scope is None:
+        raise ValueError("a route open to integration clients must name the scope it needs")
 
     async def dependency(principal: CurrentPrincipal) -> Principal:
         if principal.role not in roles:
@@ -255,6 +272,15 @@ def require_roles(*roles: Role) -> Any:
                 "forbidden",
                 "Not allowed for your role",
                 f"This action is for the {allowed} role(s); your token is for {principal.role}.",
+            )
+        needs_scope = principal.role is Role.integration and scope is not None
+        if needs_scope and scope not in principal.scopes:
+            raise Problem(
+                403,
+                "insufficient-scope",
+                "Not in your client's grant",
+                f"This action needs the {scope} scope, which your client's token does not carry; "
+                "ask for it to be added to the client's grant.",
             )
         return principal
 

@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from servicekit.auth import Scope
+
 ISSUER = "urn:diversion:dev-idp"
 AUDIENCE = "diversion"
 DEFAULT_PROVIDER = "demo-provider"
@@ -88,6 +90,9 @@ class DevIdentityProvider:
             claims["provider"] = provider or DEFAULT_PROVIDER
         elif provider:
             claims["provider"] = provider
+        if scopes is None and role == "integration":
+            # a development client is granted everything unless told otherwise
+            scopes = [s.value for s in Scope]
         if scopes:
             claims["scope"] = " ".join(scopes)
         if name:

@@ -34,7 +34,7 @@ from contracts.events.v1 import ReferralClosed, ReferralWithdrawn
 from contracts.vocabulary import ReferralOutcome, WithdrawalReason
 from servicekit import audit, idempotency, outbox
 from servicekit.app import ServiceRuntime, SessionDep, build_app
-from servicekit.auth import CurrentPrincipal, Principal, Role, require_roles
+from servicekit.auth import CurrentPrincipal, Principal, Role, Scope, require_roles
 from servicekit.db import Database, utcnow
 from servicekit.devidp import DevIdentityProvider
 from servicekit.inbox import EventConsumer, Subscription
@@ -189,6 +189,15 @@ async def whoami(principal: CurrentPrincipal) -> dict[str, Any]:
 @router.get("/admin")
 async def admin_only(
     principal: Annotated[Principal, require_roles(Role.admin, Role.supervisor)],
+) -> dict[str, str]:
+    return {"hello": principal.subject}
+
+
+@router.get("/records")
+async def records(
+    principal: Annotated[
+        Principal, require_roles(Role.supervisor, Role.integration, scope=Scope.referrals_read)
+    ],
 ) -> dict[str, str]:
     return {"hello": principal.subject}
 

@@ -22,7 +22,7 @@ from referral_api.referrals.schemas import (
 from referral_api.referrals.service import check_birth_date
 from servicekit.app import SessionDep
 from servicekit.audit import record_access
-from servicekit.auth import CurrentPrincipal, Role, require_roles
+from servicekit.auth import CurrentPrincipal, Role, Scope, require_roles
 
 router = APIRouter(prefix="/v1", tags=["eligibility"])
 
@@ -30,7 +30,7 @@ router = APIRouter(prefix="/v1", tags=["eligibility"])
 @router.post(
     "/eligibility-checks",
     response_model=EligibilityCheckOut,
-    dependencies=[require_roles(Role.officer, Role.integration)],
+    dependencies=[require_roles(Role.officer, Role.integration, scope=Scope.eligibility_check)],
 )
 async def check_eligibility(
     body: Annotated[
@@ -89,7 +89,11 @@ async def check_eligibility(
 @router.get(
     "/eligibility-rule-sets/current",
     response_model=RuleSet,
-    dependencies=[require_roles(Role.officer, Role.supervisor, Role.integration, Role.admin)],
+    dependencies=[
+        require_roles(
+            Role.officer, Role.supervisor, Role.integration, Role.admin, scope=Scope.scheme_read
+        )
+    ],
 )
 async def current_rule_set(force: ForceDep) -> RuleSet:
     """The force's active rule set, for evaluating on the device exactly as the server does."""

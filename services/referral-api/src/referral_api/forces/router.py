@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from referral_api.dependencies import ForceDep
 from referral_api.forces.schemas import Area, ForceOut
-from servicekit.auth import Role, require_roles
+from servicekit.auth import Role, Scope, require_roles
 
 router = APIRouter(prefix="/v1", tags=["force"])
 
@@ -14,7 +14,11 @@ router = APIRouter(prefix="/v1", tags=["force"])
 @router.get(
     "/force",
     response_model=ForceOut,
-    dependencies=[require_roles(Role.officer, Role.supervisor, Role.integration, Role.admin)],
+    dependencies=[
+        require_roles(
+            Role.officer, Role.supervisor, Role.integration, Role.admin, scope=Scope.scheme_read
+        )
+    ],
 )
 async def get_force(force: ForceDep) -> ForceOut:
     """The caller's force: its areas and scheme settings."""

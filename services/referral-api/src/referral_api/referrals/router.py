@@ -31,7 +31,7 @@ from referral_api.referrals.schemas import (
 from servicekit import idempotency
 from servicekit.app import NOT_FOUND, SessionDep
 from servicekit.audit import record_access
-from servicekit.auth import CurrentPrincipal, Principal, Role, require_roles
+from servicekit.auth import CurrentPrincipal, Principal, Role, Scope, require_roles
 from servicekit.problems import PROBLEM_JSON, ProblemDetail
 from servicekit.types import IsoDate
 
@@ -109,7 +109,7 @@ def _out(referral: Referral, principal: Principal) -> ReferralOut:
         },
         200: {"description": "A retry with the same Idempotency-Key: the stored response."},
     },
-    dependencies=[require_roles(Role.officer, Role.integration)],
+    dependencies=[require_roles(Role.officer, Role.integration, scope=Scope.referrals_write)],
 )
 async def submit_referral(
     request: Request,
@@ -165,7 +165,9 @@ async def _audited_read(
     response_model=ReferralOut,
     operation_id="get_referral",
     responses=NOT_FOUND,
-    dependencies=[require_roles(Role.officer, Role.supervisor, Role.integration)],
+    dependencies=[
+        require_roles(Role.officer, Role.supervisor, Role.integration, scope=Scope.referrals_read)
+    ],
 )
 async def get_referral(
     referral_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
