@@ -145,14 +145,19 @@ async def submit_referral(
     return JSONResponse(stored.body, status_code=stored.status_code, headers=stored.headers)
 
 
-async def _audited_read(
-    session: SessionDep, principal: Principal, referral: Referral, purpose: str
+async def _audit(
+    session: SessionDep,
+    principal: Principal,
+    referral: Referral,
+    purpose: str,
+    *,
+    action: str = "read",
 ) -> None:
     await record_access(
         session,
         kit,
         principal,
-        action="read",
+        action=action,
         resource_type="referral",
         resource_id=str(referral.id),
         force_id=referral.force_id,
@@ -178,7 +183,7 @@ async def get_referral(
     )
     if referral is None:
         raise referral_not_found()
-    await _audited_read(session, principal, referral, "view referral status")
+    await _audit(session, principal, referral, "view referral status")
     await session.commit()
     return _out(referral, principal)
 
@@ -235,7 +240,7 @@ async def list_referrals(
     )
     page, more = referrals[:limit], len(referrals) > limit
     for referral in page:
-        await _audited_read(session, principal, referral, "list referrals")
+        await _audit(session, principal, referral, "list referrals")
     await session.commit()
     return ReferralPage(
         items=[_out(r, principal) for r in page],
@@ -276,15 +281,8 @@ async def withdraw_referral(
         if referral is None:
             raise referral_not_found()
         await service.withdraw(session=session, referral=referral, force=force, payload=body)
-        await record_access(
-            session,
-            kit,
-            principal,
-            action="withdraw",
-            resource_type="referral",
-            resource_id=str(referral.id),
-            force_id=referral.force_id,
-            purpose="withdraw a referral made in error",
+        await _audit(
+            session, principal, referral, "withdraw a referral made in error", action="withdraw"
         )
         # only the id is kept with the key: the person's details stay encrypted in the referral
         applied = idempotency.StoredResponse(200, {"id": str(referral.id)}, {})
@@ -311,6 +309,6 @@ async def withdraw_referral(
         raise referral_not_found()
     if stored is not applied:
         # a retry answered from the stored response shows the person's details again
-        await _audited_read(session, principal, referral, "withdrawal retried")
+        await _audit(session, principal, referral, "withdrawal retried")
         await session.commit()
     return _out(referral, principal)
