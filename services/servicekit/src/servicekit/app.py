@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicekit.auth import Authenticator, JWKSCache
 from servicekit.crypto import FieldCipher, configure_field_cipher
 from servicekit.db import Database
+from servicekit.headers import SecurityHeaders
 from servicekit.health import health_router
 from servicekit.inbox import EventConsumer, Subscription
 from servicekit.outbox import OutboxRelay
@@ -153,6 +154,7 @@ def build_app(
     app.state.authenticator = runtime.authenticator
     install_problem_handlers(app)
     app.add_middleware(BodyGuard, max_body_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so it sees every answer
     app.include_router(
         health_router({"database": runtime._database_ready, "nats": runtime._nats_ready})
     )
