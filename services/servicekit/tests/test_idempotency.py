@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 from kit_fixture_support import Service, count, kit, notes
+from sqlalchemy import text
 
 from servicekit.db import Database
 from servicekit.idempotency import StoredResponse, fingerprint, lookup, remember
@@ -115,3 +116,44 @@ async def test_a_missing_or_malformed_key_is_a_400_naming_the_header(
     assert "Idempotency-Key" in body["detail"]
     assert await count(service.runtime.db, notes) == 0
     assert await count(service.runtime.db, kit.idempotency_keys) == 0
+
+
+async def test_a_stored_response_is_encrypted_at_rest(db: Database) -> None:
+    # a stored response can hold anything the answer held: health notes, names
+    body = {"id": "abc", "notes": "Low mood since losing job", "scores": [{"total": 17}]}
+    async with db.session() as session:
+        await remember(
+            session,
+            kit,
+            scope="u1:op",
+            key="key-0100",
+            request_hash=fingerprint({}),
+            response=StoredResponse(200, body, {}),
+        )
+        await session.commit()
+    async with db.engine.connect() as conn:
+        raw = (await conn.execute(text("SELECT response_body FROM idempotency_keys"))).scalar()
+    assert "Low mood" not in str(raw) and "total" not in str(raw)
+    assert str(raw).strip('"').startswith("enc1.")
+    async with db.session() as session:
+        stored = await lookup(
+            session, kit, scope="u1:op", key="key-0100", request_hash=fingerprint({})
+        )
+    assert stored == StoredResponse(200, body, {})
+
+
+async def test_a_response_stored_before_encryption_still_reads(db: Database) -> None:
+    async with db.engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO idempotency_keys (scope, key, request_hash, status_code, "
+                "response_body, headers, created_at) VALUES ('u1:op', 'key-0101', :hash, 201, "
+                """'{"id": "old"}', '{}', '2026-11-26 10:00:00')"""
+            ),
+            {"hash": fingerprint({})},
+        )
+    async with db.session() as session:
+        stored = await lookup(
+            session, kit, scope="u1:op", key="key-0101", request_hash=fingerprint({})
+        )
+    assert stored == StoredResponse(201, {"id": "old"}, {})

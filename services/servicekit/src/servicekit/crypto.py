@@ -9,11 +9,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Text, TypeDecorator
+from sqlalchemy import JSON, Text, TypeDecorator
 from sqlalchemy.engine import Dialect
 
 _PREFIX = "enc1"
@@ -87,6 +89,28 @@ class Encrypted(TypeDecorator[str]):
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
         return None if value is None else field_cipher().decrypt(value)
+
+
+class EncryptedDocument(TypeDecorator[Any]):
+    """A JSON document encrypted at rest, kept in a JSON column as one string of ciphertext; the
+    application sees the document.
+
+    The column stays JSON, so a column that held plain documents needs no migration: a value
+    written before it was encrypted (a plain document, not a ciphertext string) reads as it is.
+    """
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return field_cipher().encrypt(json.dumps(value, separators=(",", ":"), sort_keys=True))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if isinstance(value, str) and value.startswith(f"{_PREFIX}."):
+            return json.loads(field_cipher().decrypt(value))
+        return value
 
 
 def keyed_hash(key: str, *parts: str) -> str:

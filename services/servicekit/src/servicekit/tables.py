@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text
 
+from servicekit.crypto import EncryptedDocument
 from servicekit.db import GUID, UTCDateTime
 
 
@@ -61,7 +62,9 @@ def kit_tables(metadata: MetaData) -> KitTables:
         Column("key", String(200), primary_key=True),
         Column("request_hash", String(64), nullable=False),
         Column("status_code", Integer, nullable=False),
-        Column("response_body", JSON, nullable=False),
+        # what the first answer said, replayed to a retry: it may hold anything, health data
+        # included, so it is encrypted at rest like the records it came from
+        Column("response_body", EncryptedDocument(), nullable=False),
         Column("headers", JSON, nullable=False),
         Column("created_at", UTCDateTime(), nullable=False),
     )
