@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
@@ -56,3 +56,15 @@ class Settings(ServiceSettings):
         default_factory=dict,
         description='Extra authorization request parameters, e.g. {"audience": "diversion"}.',
     )
+
+    @model_validator(mode="after")
+    def _one_sign_in(self) -> Settings:
+        # the development picker hands a token to anyone who names a user: never beside a force's
+        # real sign-in, where it would be a way round it
+        real = [name for name in ("oidc_issuer", "oidc_client_id") if getattr(self, name)]
+        if self.dev_idp_dir and real:
+            raise ValueError(
+                f"DEV_IDP_DIR (the development sign-in) is set together with {', '.join(real)} "
+                "(a real sign-in): unset DEV_IDP_DIR outside development"
+            )
+        return self
