@@ -14,7 +14,7 @@
 
 import { flush } from './js/sync.js';
 
-const VERSION = 'v3';
+const VERSION = 'v4';
 const CACHE_PREFIX = 'portal-shell-';
 const CACHE = `${CACHE_PREFIX}${VERSION}`;
 

@@ -47,6 +47,8 @@ const app = {
   draft: null,
   stepErrors: {},
   entries: [],
+  // notes of this officer's referrals removed by the retention rule, shown once on home
+  removals: [],
   waitingCount: 0,
   online: navigator.onLine,
   signInError: null,
@@ -122,6 +124,22 @@ const app = {
     this.saveDraft();
     const first = STEPS.find((s) => this.stepErrors[s.id]) || STEPS[STEPS.length - 1];
     this.navigate(`#/new/${first.id}`, { focusId: 'error-summary' });
+  },
+
+  /** Home is showing the removal notice: the notes are forgotten, the notice stays until hidden. */
+  removalsShown() {
+    const unread = this.removals.filter((note) => !note.shown);
+    if (!unread.length) return;
+    for (const note of unread) note.shown = true;
+    outbox.forgetRemovalNotes(unread.map((note) => note.id)).catch((error) => {
+      console.warn('removal notes not forgotten; they are shown again next time', error);
+    });
+  },
+
+  dismissRemovals() {
+    this.removals = [];
+    this.pendingFocus = 'on-this-phone';
+    render();
   },
 
   async discardEntry(id) {
@@ -207,6 +225,7 @@ const app = {
     this.session = null;
     this.draft = null;
     this.stepErrors = {};
+    this.removals = [];
     if (url) {
       location.assign(url);
       return;
@@ -262,7 +281,11 @@ function registerServiceWorker() {
 async function refreshEntries() {
   const entries = await outbox.all();
   app.waitingCount = entries.filter((e) => e.state === 'queued').length;
-  app.entries = app.session ? entries.filter((e) => e.officer === app.session.subject) : [];
+  const mine = app.session ? entries.filter((e) => e.officer === app.session.subject) : [];
+  app.entries = mine.filter((e) => e.state !== 'removed');
+  for (const note of mine.filter((e) => e.state === 'removed')) {
+    if (!app.removals.some((known) => known.id === note.id)) app.removals.push(note);
+  }
 }
 
 let sending = null;
@@ -415,7 +438,10 @@ async function start() {
   } catch {
     app.draft = null;
   }
-  await outbox.purgeSent().catch(() => {});
+  // the retention rule: personal data leaves the phone on time (js/outbox.js)
+  await outbox.applyRetention().catch((error) => {
+    console.warn('retention rule not applied; it is tried again when the app next opens', error);
+  });
   if (app.session) {
     await afterSignIn();
   } else {

@@ -163,25 +163,57 @@ async function tokenRequest(oidc, form) {
   return body;
 }
 
+// What the officer is told when the provider answers a sign-in with an error (RFC 6749
+// 4.1.2.1, OpenID Connect Core 3.1.2.6). Always these words: the `error_description` and even
+// the `error` code arrive in the address bar, where anyone can write them in a link.
+const SIGN_IN_ERRORS = new Map([
+  ['access_denied', 'Sign-in was cancelled or refused by your force account. Sign in again. If it keeps happening, ask your administrator.'],
+  ['login_required', 'Your force account needs you to sign in again. Sign in again.'],
+  ['interaction_required', 'Your force account needs you to sign in again. Sign in again.'],
+  ['account_selection_required', 'Your force account needs you to choose an account. Sign in again.'],
+  ['consent_required', 'Your force account needs your agreement before this app can be used. Sign in again, or ask your administrator.'],
+  ['temporarily_unavailable', 'Your force’s sign-in service is busy. Try again in a few minutes.'],
+  ['server_error', 'Your force’s sign-in service had a problem. Try again in a few minutes.'],
+]);
+const SIGN_IN_FAILED = 'Sign-in did not finish. Sign in again. If it keeps happening, ask your administrator.';
+
+/** The app's own sentence for an OAuth error code, never the code or any text from the link. */
+export function signInErrorText(code) {
+  return SIGN_IN_ERRORS.get(code) || SIGN_IN_FAILED;
+}
+
+function pendingSignIn() {
+  try {
+    const pending = JSON.parse(sessionStorage.getItem(PENDING_KEY) || 'null');
+    return pending && typeof pending.state === 'string' ? pending : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Finish a sign-in when the provider has sent the officer back with ?code=&state=.
- * Resolves with {session, returnTo}, or null when this page load is not a callback.
+ * Finish a sign-in when the provider has sent the officer back with ?code=&state= (or
+ * ?error=&state=). Resolves with {session, returnTo}, or null when there is nothing to finish.
+ *
+ * Only a callback whose `state` is the one this tab issued ends the pending sign-in. Anything
+ * else (a forged or replayed link, an old bookmark) leaves a pending sign-in alone; an error
+ * in such a link is not shown at all, since nothing this tab asked for failed.
  */
 export async function completeOidcSignIn(oidc, href = location.href) {
   const url = new URL(href);
   const code = url.searchParams.get('code');
   const error = url.searchParams.get('error');
   if (!code && !error) return null;
-  const pending = JSON.parse(sessionStorage.getItem(PENDING_KEY) || 'null');
-  sessionStorage.removeItem(PENDING_KEY);
-  // The code is single-use and must not linger in the address bar or history.
-  history.replaceState(null, '', `${url.pathname}${pending?.returnTo || '#/'}`);
-  if (error) {
-    throw new Error(url.searchParams.get('error_description') || `sign-in refused: ${error}`);
-  }
-  if (!pending || url.searchParams.get('state') !== pending.state) {
+  const pending = pendingSignIn();
+  const ours = Boolean(pending) && url.searchParams.get('state') === pending.state;
+  // A code is single-use and must not linger in the address bar or history; nor does a link's text.
+  history.replaceState(null, '', `${url.pathname}${ours ? pending.returnTo || '#/' : url.hash || '#/'}`);
+  if (!ours) {
+    if (error) return null;
     throw new Error('This sign-in did not start here (state mismatch). Sign in again.');
   }
+  sessionStorage.removeItem(PENDING_KEY);
+  if (error) throw new Error(signInErrorText(error));
   const tokens = await tokenRequest(oidc, {
     grant_type: 'authorization_code',
     code,

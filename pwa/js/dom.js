@@ -44,6 +44,13 @@ export function formatDateTime(iso) {
   return iso ? dateTime.format(new Date(iso)) : '';
 }
 
+const dayOf = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long' });
+
+/** The day of a moment, on this phone's calendar: "12 April 2025". */
+export function formatDay(iso) {
+  return iso ? dayOf.format(new Date(iso)) : '';
+}
+
 /** An ISO date (YYYY-MM-DD) as "12 April 1998", read as a calendar day in no time zone. */
 export function formatDate(isoDate) {
   return isoDate ? dateOnly.format(new Date(`${isoDate}T00:00:00Z`)) : '';

@@ -5,12 +5,29 @@
 // response, a retry from the service worker and the page at once) the server keeps one
 // referral. The bearer token is never stored here: entries hold the referral and who made it.
 //
-// Once the server has it, the personal data leaves the phone: a sent entry keeps only the
-// reference, the outcome code and times, and is deleted after SENT_KEEP_DAYS.
+// Personal data stays on the phone only as long as it can be of use (applyRetention, run each
+// time the app opens):
+//   sent       the server has it: the entry keeps only the reference, the outcome code and
+//              times, and is deleted SENT_KEEP_DAYS after it was sent
+//   refused    kept whole for REFUSED_KEEP_DAYS after the refusal, for the officer to correct it
+//              or note why; then removed
+//   queued     kept until sent, however long the officer is away, unless its encounter is more
+//              than MAX_ENCOUNTER_AGE_DAYS old: the server can then never accept it, so it is
+//              removed
+// A removed refused or queued entry leaves a note with no personal data in its place (state
+// 'removed': who made it, when, why, the encounter time), so the officer who made it is told
+// once, the next time they see the home screen. The note is deleted when shown, or
+// REMOVAL_NOTE_KEEP_DAYS after the removal if that officer never signs in here again.
 
 import { transaction } from './db.js';
 
+const DAY_MS = 24 * 3600 * 1000;
+
 export const SENT_KEEP_DAYS = 7;
+export const REFUSED_KEEP_DAYS = 7;
+/** The server refuses an encounter older than this: MAX_ENCOUNTER_AGE in referral-api. */
+export const MAX_ENCOUNTER_AGE_DAYS = 30;
+export const REMOVAL_NOTE_KEEP_DAYS = 30;
 
 /** A UUID for the Idempotency-Key; randomUUID needs a secure context, which the app has. */
 export function newId() {
@@ -51,12 +68,16 @@ export async function get(id) {
   return transaction('outbox', 'readonly', ({ outbox }, p) => p(outbox.get(id)));
 }
 
-/** Change one entry inside a transaction, so two writers cannot lose each other's update. */
+/**
+ * Change one entry inside a transaction, so two writers cannot lose each other's update.
+ * `change` returns null to leave the entry as it is.
+ */
 async function update(id, change) {
   return transaction('outbox', 'readwrite', async ({ outbox }, p) => {
     const entry = await p(outbox.get(id));
     if (!entry) return null;
     const next = change(entry);
+    if (!next) return null;
     await p(outbox.put(next));
     return next;
   });
@@ -71,19 +92,25 @@ export function markSent(id, created) {
     created_at: entry.created_at,
     updated_at: new Date().toISOString(),
     sent_at: new Date().toISOString(),
-    attempts: entry.attempts + 1,
+    attempts: (entry.attempts || 0) + 1,
     referral_id: created.id,
     reference: created.reference,
     suggested_outcome_code: created.suggested_outcome_code,
   }));
 }
 
-/** The server refused it for good: keep it (and the details) so the officer can act. */
+/**
+ * The server refused it for good: keep it (and the details) so the officer can act, for
+ * REFUSED_KEEP_DAYS from now.
+ */
 export function markRefused(id, problem) {
-  return update(id, (entry) => ({
+  const now = new Date().toISOString();
+  // only a queued entry: one removed by the retention rule while it was being sent stays removed
+  return update(id, (entry) => entry.state !== 'queued' ? null : ({
     ...entry,
     state: 'refused',
-    updated_at: new Date().toISOString(),
+    updated_at: now,
+    refused_at: now,
     attempts: entry.attempts + 1,
     problem: {
       type: problem.type ?? null,
@@ -98,7 +125,7 @@ export function markRefused(id, problem) {
 
 /** A try that did not reach a decision (no signal, server busy): it stays queued. */
 export function noteAttempt(id, error) {
-  return update(id, (entry) => ({
+  return update(id, (entry) => entry.state !== 'queued' ? null : ({
     ...entry,
     attempts: entry.attempts + 1,
     last_error: error,
@@ -111,15 +138,78 @@ export async function discard(id) {
   await transaction('outbox', 'readwrite', ({ outbox }, p) => p(outbox.delete(id)));
 }
 
-/** Forget sent summaries after a few days: the officer has the reference on the crime record. */
-export async function purgeSent(now = Date.now()) {
-  const cutoff = now - SENT_KEEP_DAYS * 24 * 3600 * 1000;
-  await transaction('outbox', 'readwrite', async ({ outbox }, p) => {
+/**
+ * When a refused entry's details leave the phone. Entries refused before `refused_at` was
+ * recorded were last changed by their refusal, so `updated_at` stands in for it.
+ */
+export function refusedUntil(entry) {
+  const refused = Date.parse(entry.refused_at || entry.updated_at);
+  return Number.isNaN(refused) ? null : new Date(refused + REFUSED_KEEP_DAYS * DAY_MS).toISOString();
+}
+
+/** When the encounter of a queued entry happened (when it was queued, if that is unreadable). */
+function encounterTime(entry) {
+  const occurred = Date.parse(entry.body?.encounter?.occurred_at);
+  return Number.isNaN(occurred) ? Date.parse(entry.created_at) : occurred;
+}
+
+/** What the retention rule does with an entry now: null (keep), 'delete', or a removal reason. */
+function retentionOf(entry, now) {
+  const olderThan = (time, days) => !Number.isNaN(time) && time < now - days * DAY_MS;
+  switch (entry.state) {
+    case 'sent':
+      return olderThan(Date.parse(entry.sent_at), SENT_KEEP_DAYS) ? 'delete' : null;
+    case 'refused':
+      return olderThan(Date.parse(entry.refused_at || entry.updated_at), REFUSED_KEEP_DAYS)
+        ? 'refused'
+        : null;
+    case 'queued':
+      return olderThan(encounterTime(entry), MAX_ENCOUNTER_AGE_DAYS) ? 'too-old' : null;
+    case 'removed':
+      return olderThan(Date.parse(entry.removed_at), REMOVAL_NOTE_KEEP_DAYS) ? 'delete' : null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * Apply the retention rule to every entry on the phone, whoever made it (see the top of this
+ * file). Resolves with the notes left for entries removed now.
+ */
+export async function applyRetention(now = Date.now()) {
+  return transaction('outbox', 'readwrite', async ({ outbox }, p) => {
     const entries = await p(outbox.getAll());
+    const notes = [];
     for (const entry of entries) {
-      if (entry.state === 'sent' && Date.parse(entry.sent_at) < cutoff) {
+      const reason = retentionOf(entry, now);
+      if (!reason) continue;
+      if (reason === 'delete') {
         await p(outbox.delete(entry.id));
+        continue;
       }
+      // put replaces the whole entry: the body (the person) and the problem are gone
+      const note = {
+        id: entry.id,
+        officer: entry.officer,
+        state: 'removed',
+        reason,
+        created_at: entry.created_at,
+        removed_at: new Date(now).toISOString(),
+        ...(reason === 'too-old' ? { encounter_at: new Date(encounterTime(entry)).toISOString() } : {}),
+      };
+      await p(outbox.put(note));
+      notes.push(note);
+    }
+    return notes;
+  });
+}
+
+/** The officer has been told of these removals: forget the notes. */
+export async function forgetRemovalNotes(ids) {
+  await transaction('outbox', 'readwrite', async ({ outbox }, p) => {
+    for (const id of ids) {
+      const entry = await p(outbox.get(id));
+      if (entry?.state === 'removed') await p(outbox.delete(id));
     }
   });
 }

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import httpx
 import jwt
@@ -216,6 +216,93 @@ def test_a_callback_that_did_not_start_here_is_refused(
     open_portal(page, oidc_portal, "/?code=stolen-code&state=forged-state")
     heading(page, "Sign in")
     page.get_by_text("state mismatch").wait_for()
+    fake, _ = provider
+    assert fake.token_requests == []
+
+
+PENDING_KEY = "diversion.oidc-pending"
+SPOOFED = "error_description=CALL%200800%20000%20111%20NOW"
+
+
+def leave_for_the_provider(page: Any, portal: Portal) -> str:
+    """Start a sign-in and stop at the provider's page: this tab holds a pending sign-in.
+
+    Returns the authorization request the app made, to be answered later.
+    """
+    asked: list[str] = []
+
+    def at_the_provider(route: Any) -> None:
+        asked.append(route.request.url)
+        route.fulfill(
+            status=200,
+            content_type="text/html",
+            body="<!doctype html><title>Force sign-in</title><p>Sign in to your force</p>",
+        )
+
+    def is_authorize(url: str) -> bool:
+        return urlsplit(url).path == "/authorize"
+
+    page.route(is_authorize, at_the_provider)
+    open_portal(page, portal)
+    page.get_by_role("button", name="Sign in with your force account").click()
+    page.wait_for_url(is_authorize)
+    page.unroute(is_authorize, at_the_provider)
+    return asked[0]
+
+
+def pending_state(page: Any) -> str | None:
+    pending = page.evaluate(f"sessionStorage.getItem('{PENDING_KEY}')")
+    return json.loads(pending)["state"] if pending else None
+
+
+def test_an_error_link_this_tab_did_not_ask_for_shows_nothing_from_the_link(
+    page: Any, oidc_portal: Portal, provider: tuple[FakeProvider, str]
+) -> None:
+    """A link with the provider's error parameters cannot put its words in the app's mouth, nor
+    cancel a sign-in in progress."""
+    authorize_url = leave_for_the_provider(page, oidc_portal)
+    state = dict(parse_qsl(urlsplit(authorize_url).query))["state"]
+
+    for link in (
+        f"/?error=access_denied&{SPOOFED}",
+        f"/?error=access_denied&{SPOOFED}&state=forged-state",
+        f"/?error=CALL%200800%20000%20111&state={state}x",
+    ):
+        open_portal(page, oidc_portal, link)
+        heading(page, "Sign in")
+        assert "CALL 0800" not in page.locator("body").inner_text()
+        assert page.get_by_role("alert").count() == 0
+        assert "error" not in page.url  # the link's text leaves the address bar
+        assert pending_state(page) == state  # the sign-in in progress is not thrown away
+
+    # the provider answers the sign-in that was pending: it still completes
+    answer = httpx.get(authorize_url, follow_redirects=False)
+    assert answer.status_code == 302
+    page.goto(answer.headers["location"])
+    heading(page, "Referrals")
+    assert "DC 5150 Rae Quinn" in page.locator("#officer").inner_text()
+    fake, _ = provider
+    assert len(fake.token_requests) == 1
+
+
+def test_a_refused_sign_in_is_explained_in_the_apps_own_words(
+    page: Any, oidc_portal: Portal, provider: tuple[FakeProvider, str]
+) -> None:
+    for error, expected in (
+        ("access_denied", "Sign-in was cancelled or refused"),
+        ("CALL%200800%20000%20111", "Sign-in did not finish"),
+    ):
+        authorize_url = leave_for_the_provider(page, oidc_portal)
+        state = dict(parse_qsl(urlsplit(authorize_url).query))["state"]
+        open_portal(page, oidc_portal, f"/?error={error}&{SPOOFED}&state={state}")
+        heading(page, "Sign in")
+        alert = page.get_by_role("alert")
+        alert.wait_for()
+        assert expected in alert.inner_text()
+        assert "CALL 0800" not in page.locator("body").inner_text()
+        assert "error" not in page.url and "state=" not in page.url
+        assert pending_state(page) is None  # that sign-in is over
+    capture(page, "51-sign-in-refused")
     fake, _ = provider
     assert fake.token_requests == []
 

@@ -2,6 +2,7 @@
 // refused (with the reason, against that entry).
 
 import { formatDate, formatDateTime, h } from '../dom.js';
+import { refusedUntil } from '../outbox.js';
 import { capitalise, fieldMessage } from '../referral.js';
 import { SUBSTANCES, labelOf } from '../vocabulary.js';
 
@@ -54,6 +55,9 @@ function details(entry, app) {
       fieldErrors.length ? h('ul', {}, fieldErrors.map((e) => h('li', {}, fieldMessage(e.field, e.message)))) : null,
       !reasons.length && !fieldErrors.length && problem.detail ? h('p', {}, problem.detail) : null,
       problem.not_before ? h('p', {}, `They can be referred again from ${formatDate(problem.not_before)}.`) : null),
+    refusedUntil(entry)
+      ? h('p', { class: 'hint' }, `The person’s details will be removed from this phone on ${formatDateTime(refusedUntil(entry))}.`)
+      : null,
     h('div', { class: 'entry__actions' },
       fieldErrors.length
         ? h('button', { type: 'button', class: 'button button--primary', onclick: () => app.correctEntry(entry.id) }, 'Correct and send again')
