@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import base64
+import json
+from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 import pytest
@@ -104,6 +106,8 @@ async def test_pages_follow_the_cursor_without_gaps_or_repeats(desk: Desk) -> No
         ({"cursor": "not-a-cursor"}, "cursor"),
         ({"status": "lost"}, "status"),
         ({"due_from": "yesterday"}, "due_from"),
+        ({"due_to": "9999-12-31"}, "due_to"),
+        ({"due_from": "2026-01-01", "due_to": "9999-12-31"}, "due_to"),
     ],
 )
 async def test_bad_queue_parameters_name_the_field(
@@ -113,3 +117,52 @@ async def test_bad_queue_parameters_name_the_field(
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert any(e["field"].split(".")[0] == field for e in response.json()["errors"])
+
+
+def crafted(raw: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(raw).encode()).decode().rstrip("=")
+
+
+CASE_ID = "5f0c8a4e-3b1d-4c2a-9e7f-1a2b3c4d5e6f"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        ["2026-01-01T00:00:00", "2026-01-01T00:00:00+00:00", CASE_ID],  # no time zone
+        ["2026-01-01T00:00:00+00:00", "2026-01-01T00:00:00", CASE_ID],
+        ["2026-01-01T00:00:00+00:00", "2026-01-01T00:00:00+00:00", "not-an-id"],
+        ["9999-12-31T23:00:00-05:00", "2026-01-01T00:00:00+00:00", CASE_ID],  # past year 9999
+        ["2026-01-01T00:00:00+00:00", "2026-01-01T00:00:00+00:00", 12345],
+        ["2026-01-01T00:00:00+00:00", "2026-01-01T00:00:00+00:00"],
+        {"due_at": "2026-01-01T00:00:00+00:00"},
+    ],
+)
+async def test_a_crafted_cursor_is_refused_naming_the_cursor(desk: Desk, raw: object) -> None:
+    await desk.new_case()
+    response = await desk.client.get(
+        "/v1/cases", params={"cursor": crafted(raw)}, headers=desk.worker
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in response.json()["errors"]] == ["cursor"]
+
+
+async def test_a_cursor_in_another_time_zone_pages_like_utc(desk: Desk) -> None:
+    ids = [await desk.new_case(first_contact_hours=h) for h in (10, 20)]
+    first = (await desk.client.get("/v1/cases", params={"limit": 1}, headers=desk.worker)).json()
+    cursor = first["next_cursor"]
+    due_at, received_at, last_id = json.loads(
+        base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    )
+    west = timezone(timedelta(hours=-5))
+    shifted = [
+        datetime.fromisoformat(t).astimezone(west).isoformat() for t in (due_at, received_at)
+    ]
+    page = await desk.client.get(
+        "/v1/cases",
+        params={"limit": 1, "cursor": crafted([*shifted, last_id])},
+        headers=desk.worker,
+    )
+    assert page.status_code == 200, page.text
+    assert [item["id"] for item in first["items"] + page.json()["items"]] == ids

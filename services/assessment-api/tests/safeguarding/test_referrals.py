@@ -3,6 +3,8 @@ and closed with a note."""
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -222,3 +224,27 @@ async def test_the_follow_up_list_pages_oldest_first(desk: Desk) -> None:
         if not cursor:
             break
     assert seen == raised
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        ["2026-01-01T00:00:00", "5f0c8a4e-3b1d-4c2a-9e7f-1a2b3c4d5e6f"],  # no time zone
+        ["9999-12-31T23:00:00-05:00", "5f0c8a4e-3b1d-4c2a-9e7f-1a2b3c4d5e6f"],
+        ["2026-01-01T00:00:00+00:00", "not-an-id"],
+        ["2026-01-01T00:00:00+00:00", None],
+        "2026-01-01T00:00:00+00:00",
+    ],
+)
+async def test_a_crafted_follow_up_list_cursor_is_refused_naming_the_cursor(
+    desk: Desk, raw: object
+) -> None:
+    case_id = await desk.contacted_case()
+    assert (await raise_concern(desk, case_id)).status_code == 201
+    cursor = base64.urlsafe_b64encode(json.dumps(raw).encode()).decode().rstrip("=")
+    response = await desk.client.get(
+        "/v1/safeguarding-referrals", params={"cursor": cursor}, headers=desk.worker
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in response.json()["errors"]] == ["cursor"]

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assessment_api import cursors
 from assessment_api.assessments import repository as assessment_repository
 from assessment_api.cases import repository, service
 from assessment_api.cases.models import OPEN_STATUSES, Case, CaseStatus, ContactAttempt
@@ -36,6 +35,7 @@ from assessment_api.responses import CONFLICT, problem_responses
 from assessment_api.safeguarding import repository as safeguarding_repository
 from assessment_api.safeguarding.models import SafeguardingStatus
 from assessment_api.support import repository as support_repository
+from servicekit import cursors
 from servicekit.app import NOT_FOUND, SessionDep
 from servicekit.audit import record_access
 from servicekit.idempotency import StoredResponse
@@ -115,18 +115,13 @@ async def list_cases(
     """
     if due_from and due_to and due_from > due_to:
         raise invalid_field("due_from", "is after due_to")
+    if due_to == date.max:
+        raise invalid_field("due_to", f"must be before {date.max.isoformat()}")
     now = datetime.now(UTC)
     after = None
     if cursor:
         due_at, received_at, case_id = cursors.decode(cursor, 3)
-        try:
-            after = (
-                datetime.fromisoformat(due_at),
-                datetime.fromisoformat(received_at),
-                uuid.UUID(case_id),
-            )
-        except ValueError:
-            raise invalid_field("cursor", "is not a cursor from a previous page") from None
+        after = (cursors.instant(due_at), cursors.instant(received_at), cursors.identifier(case_id))
     cases = await repository.queue(
         session=session,
         forces=worker.forces,
@@ -144,9 +139,7 @@ async def list_cases(
     return CasePage(
         items=[summary(c, attempts=counts.get(c.id, 0), now=now) for c in page],
         next_cursor=(
-            cursors.encode(last.due_at.isoformat(), last.received_at.isoformat(), str(last.id))
-            if more and last
-            else None
+            cursors.encode(last.due_at, last.received_at, last.id) if more and last else None
         ),
     )
 

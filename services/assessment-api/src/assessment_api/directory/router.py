@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from assessment_api import cursors
 from assessment_api.dependencies import WorkerDep
 from assessment_api.directory import repository
 from assessment_api.directory.models import DirectoryService
@@ -14,6 +13,7 @@ from assessment_api.directory.postcodes import district_of
 from assessment_api.directory.schemas import DirectoryPage, DirectoryServiceOut, OrganisationOut
 from assessment_api.exceptions import invalid_field
 from contracts.vocabulary import NeedDomain
+from servicekit import cursors
 from servicekit.app import SessionDep
 
 router = APIRouter(prefix="/v1", tags=["directory"])

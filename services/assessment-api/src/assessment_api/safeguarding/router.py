@@ -4,18 +4,16 @@ those still needing follow-up."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assessment_api import cursors
 from assessment_api.cases import repository as case_repository
 from assessment_api.cases.router import visible_case
 from assessment_api.db import kit
 from assessment_api.dependencies import WorkerDep
-from assessment_api.exceptions import invalid_field, safeguarding_referral_not_found
+from assessment_api.exceptions import safeguarding_referral_not_found
 from assessment_api.idempotent import OptionalIdempotencyKey, respond_once
 from assessment_api.responses import CONFLICT, problem_responses
 from assessment_api.safeguarding import repository, service
@@ -31,6 +29,7 @@ from assessment_api.safeguarding.schemas import (
     example_follow_up,
     example_safeguarding_referral,
 )
+from servicekit import cursors
 from servicekit.app import NOT_FOUND, SessionDep
 from servicekit.audit import record_access
 from servicekit.idempotency import StoredResponse
@@ -217,10 +216,7 @@ async def list_safeguarding_referrals(
     after = None
     if cursor:
         raised_at, referral_id = cursors.decode(cursor, 2)
-        try:
-            after = (datetime.fromisoformat(raised_at), uuid.UUID(referral_id))
-        except ValueError:
-            raise invalid_field("cursor", "is not a cursor from a previous page") from None
+        after = (cursors.instant(raised_at), cursors.identifier(referral_id))
     referrals = await repository.listed(
         session=session,
         forces=worker.forces,
@@ -248,7 +244,5 @@ async def list_safeguarding_referrals(
             )
             for r in page
         ],
-        next_cursor=(
-            cursors.encode(last.raised_at.isoformat(), str(last.id)) if more and last else None
-        ),
+        next_cursor=cursors.encode(last.raised_at, last.id) if more and last else None,
     )

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import uuid
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
@@ -28,7 +25,7 @@ from referral_api.referrals.schemas import (
     WithdrawalIn,
     example_referral,
 )
-from servicekit import idempotency
+from servicekit import cursors, idempotency
 from servicekit.app import NOT_FOUND, SessionDep
 from servicekit.audit import record_access
 from servicekit.auth import CurrentPrincipal, Principal, Role, Scope, require_roles
@@ -191,21 +188,12 @@ async def get_referral(
 def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     """The (submitted_at, id) a page ended at, as `_encode_cursor` wrote it: anything else,
     a date-time without a time zone included, is refused as an invalid cursor."""
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not (isinstance(raw, list) and len(raw) == 2 and all(isinstance(v, str) for v in raw)):
-            raise ValueError("not a [date-time, id] pair")
-        at = datetime.fromisoformat(raw[0])
-        if at.utcoffset() is None:
-            raise ValueError("a date-time without a time zone")
-        return at.astimezone(UTC), uuid.UUID(raw[1])
-    except (ValueError, OverflowError, binascii.Error, json.JSONDecodeError):
-        raise invalid_field("cursor", "is not a cursor from a previous page") from None
+    submitted_at, referral_id = cursors.decode(cursor, 2)
+    return cursors.instant(submitted_at), cursors.identifier(referral_id)
 
 
 def _encode_cursor(referral: Referral) -> str:
-    raw = json.dumps([referral.submitted_at.isoformat(), str(referral.id)])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return cursors.encode(referral.submitted_at, referral.id)
 
 
 @router.get(
