@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -177,6 +179,29 @@ def referral_withdrawn(referral_id: uuid.UUID, force_id: str = "demo") -> CloudE
     )
 
 
+@dataclass
+class BusMessage:
+    """A message as the consumer reads it from the bus, noting how the consumer answered."""
+
+    subject: str
+    data: bytes
+    num_delivered: int = 1
+    answer: str | None = None
+
+    @property
+    def metadata(self) -> SimpleNamespace:
+        return SimpleNamespace(num_delivered=self.num_delivered, num_pending=0)
+
+    async def ack(self) -> None:
+        self.answer = "ack"
+
+    async def nak(self, delay: float | None = None) -> None:
+        self.answer = "nak"
+
+    async def term(self) -> None:
+        self.answer = "term"
+
+
 class Desk:
     """The scheme around one worker: referral events arriving, and the worker's calls."""
 
@@ -209,6 +234,15 @@ class Desk:
         return await self.consumer.apply(
             event, subscription.handlers[event.type], subject=event.type
         )
+
+    async def deliver(self, event: CloudEvent) -> str:
+        """Hand the consumer a message from the bus: applied, acked, or dead-lettered."""
+        message = BusMessage(subject=event.type, data=event.to_json())
+        return await self.consumer.process(message, self.consumer.subscriptions[0])  # type: ignore[arg-type]
+
+    async def dead_letters(self) -> list[Any]:
+        async with self.runtime.db.session() as session:
+            return list((await session.execute(select(kit.dead_letters))).all())
 
     async def case_of(self, referral_id: uuid.UUID) -> Case | None:
         async with self.runtime.db.session() as session:

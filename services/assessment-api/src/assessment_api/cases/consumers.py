@@ -1,7 +1,8 @@
 """The referral events this service consumes, through the kit's idempotent consumer.
 
 `referral.submitted.v1` opens a case (once per referral, however often the event arrives);
-`referral.withdrawn.v1` closes it.
+`referral.withdrawn.v1` closes it if open, and is recorded so that the order the two arrive in
+does not matter.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assessment_api.cases import service
+from assessment_api.cases.models import CaseStatus
 from assessment_api.config import Settings
 from contracts.events.v1 import ReferralSubmittedEvent, ReferralWithdrawnEvent
 from servicekit.inbox import Subscription
@@ -38,7 +40,19 @@ class ReferralHandlers:
 
     async def withdrawn(self, session: AsyncSession, event: Any) -> None:
         assert isinstance(event, ReferralWithdrawnEvent)
-        await service.withdraw(session=session, data=event.data)
+        case = await service.withdraw(session=session, data=event.data)
+        if case is None:
+            log.info(
+                "referral %s withdrawn before its submission was applied: its case will open "
+                "withdrawn",
+                event.data.referral_id,
+            )
+        elif case.status != CaseStatus.withdrawn.value:
+            log.info(
+                "referral %s withdrawn after its case closed as %s: the case keeps that outcome",
+                event.data.referral_id,
+                case.status,
+            )
 
     def subscription(self) -> Subscription:
         return Subscription(

@@ -1,4 +1,5 @@
-"""A case and its contact attempts. The person's contact details are encrypted at rest."""
+"""A case and its contact attempts, and the referrals the force withdrew. The person's contact
+details are encrypted at rest."""
 
 from __future__ import annotations
 
@@ -77,4 +78,16 @@ class ContactAttempt(Base):
     result: Mapped[str] = mapped_column(String(30))
     note: Mapped[str | None] = mapped_column(Encrypted(), nullable=True)
     recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ReferralWithdrawal(Base):
+    """The force withdrew this referral. Kept whether or not its case exists yet, so that a
+    submission applied after its withdrawal opens the case already withdrawn."""
+
+    __tablename__ = "referral_withdrawals"
+
+    referral_id: Mapped[uuid.UUID] = mapped_column(GUID(), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(40))
+    withdrawn_at: Mapped[datetime] = mapped_column(UTCDateTime())
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -6,10 +6,27 @@ import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import CursorResult, Select, and_, func, literal, not_, select, tuple_, update
+from sqlalchemy import (
+    BigInteger,
+    CursorResult,
+    Select,
+    and_,
+    func,
+    literal,
+    not_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assessment_api.cases.models import OPEN_STATUSES, Case, CaseStatus, ContactAttempt
+from assessment_api.cases.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseStatus,
+    ContactAttempt,
+    ReferralWithdrawal,
+)
 
 
 def visible(forces: Collection[str]) -> Select[Case]:
@@ -27,6 +44,56 @@ async def get_visible(
 async def get_by_referral(*, session: AsyncSession, referral_id: uuid.UUID) -> Case | None:
     case: Case | None = await session.scalar(select(Case).where(Case.referral_id == referral_id))
     return case
+
+
+async def lock_referral(*, session: AsyncSession, referral_id: uuid.UUID) -> None:
+    """Hold the referral's lock until this transaction ends.
+
+    A submission and a withdrawal of one referral applied at once on two instances would each
+    miss the other's uncommitted row (the case, the withdrawal); with the lock the second waits
+    for the first to commit and then sees it. On PostgreSQL a transaction-scoped advisory lock;
+    SQLite needs none, as a service's one connection runs one transaction at a time.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(referral_id.bytes[:8], "big", signed=True)
+        await session.execute(select(func.pg_advisory_xact_lock(literal(key, BigInteger))))
+
+
+async def withdrawal_of(
+    *, session: AsyncSession, referral_id: uuid.UUID
+) -> ReferralWithdrawal | None:
+    withdrawal: ReferralWithdrawal | None = await session.get(ReferralWithdrawal, referral_id)
+    return withdrawal
+
+
+async def withdraw_open(
+    *,
+    session: AsyncSession,
+    referral_id: uuid.UUID,
+    reason: str,
+    withdrawn_at: datetime,
+    now: datetime,
+) -> bool:
+    """Close the referral's case as withdrawn if it is open; False when there is no open case.
+
+    Conditional like the sweep's, so a case the sweep (or a completion) closes first keeps that
+    outcome.
+    """
+    result = await session.execute(
+        update(Case)
+        .where(
+            Case.referral_id == referral_id,
+            Case.status.in_([s.value for s in OPEN_STATUSES]),
+        )
+        .values(
+            status=CaseStatus.withdrawn.value,
+            withdrawal_reason=reason,
+            closed_at=withdrawn_at,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result) == 1
 
 
 async def queue(

@@ -9,13 +9,28 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assessment_api.cases import repository
-from assessment_api.cases.models import OPEN_STATUSES, Case, CaseStatus, ContactAttempt
+from assessment_api.cases.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseStatus,
+    ContactAttempt,
+    ReferralWithdrawal,
+)
 from assessment_api.cases.schemas import CLOCK_SKEW, REACHED, ContactAttemptIn
 from assessment_api.events import publish
 from assessment_api.exceptions import case_conflict, invalid_field
 from contracts.events.v1 import CaseContacted, ContactDetails, ReferralSubmitted, ReferralWithdrawn
 from contracts.sealed import SealedFieldError, open_sealed
 from servicekit.inbox import PermanentFailure
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """Which fields failed and why, without the values that failed."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc']) or '(document)'}: "
+        f"{error['msg']} ({error['type']})"
+        for error in exc.errors(include_input=False, include_url=False, include_context=False)
+    )
 
 
 def open_contact_details(data: ReferralSubmitted, private_keys: dict[str, str]) -> ContactDetails:
@@ -31,11 +46,19 @@ def open_contact_details(data: ReferralSubmitted, private_keys: dict[str, str]) 
             f"{data.contact.kid!r}"
         )
     try:
-        return ContactDetails.model_validate_json(open_sealed(data.contact, private_key=key))
-    except (SealedFieldError, ValidationError) as exc:
+        opened = open_sealed(data.contact, private_key=key)
+    except SealedFieldError as exc:
         raise PermanentFailure(
             f"referral {data.referral_id}: contact details cannot be read: {exc}"
         ) from exc
+    try:
+        return ContactDetails.model_validate_json(opened)
+    except ValidationError as exc:
+        # The message goes to the dead-letter table and the log: it names the fields and the
+        # reasons, never the values (pydantic's own text repeats the person's details).
+        raise PermanentFailure(
+            f"referral {data.referral_id}: contact details cannot be read: {describe_errors(exc)}"
+        ) from None
 
 
 async def open_case(
@@ -45,18 +68,26 @@ async def open_case(
     private_keys: dict[str, str],
     now: datetime | None = None,
 ) -> Case | None:
-    """A case on the queue for a new referral; None when the referral already has one."""
+    """A case on the queue for a new referral; None when the referral already has one.
+
+    A referral whose withdrawal was applied first (its submission redelivered after a failure)
+    opens already withdrawn: never on the queue, never swept as not engaged.
+    """
+    await repository.lock_referral(session=session, referral_id=data.referral_id)
     if await repository.get_by_referral(session=session, referral_id=data.referral_id):
         return None
     now = now or datetime.now(UTC)
     contact = open_contact_details(data, private_keys)
+    withdrawal = await repository.withdrawal_of(session=session, referral_id=data.referral_id)
     case = Case(
         id=uuid.uuid4(),
         referral_id=data.referral_id,
         reference=data.reference,
         force_id=data.force_id,
         area=data.area,
-        status=CaseStatus.awaiting_contact.value,
+        status=(CaseStatus.withdrawn if withdrawal else CaseStatus.awaiting_contact).value,
+        closed_at=withdrawal.withdrawn_at if withdrawal else None,
+        withdrawal_reason=withdrawal.reason if withdrawal else None,
         received_at=data.submitted_at,
         first_contact_due=data.first_contact_due,
         engagement_deadline=data.engagement_deadline,
@@ -84,20 +115,34 @@ async def open_case(
 
 async def withdraw(
     *, session: AsyncSession, data: ReferralWithdrawn, now: datetime | None = None
-) -> Case:
-    """The force withdrew the referral: the case closes and work on it stops."""
-    case = await repository.get_by_referral(session=session, referral_id=data.referral_id)
-    if case is None:
-        # The referral's own event was never applied here (dead-lettered, or another
-        # deployment's): keep this one beside it for an operator to replay in order.
-        raise PermanentFailure(f"no case for withdrawn referral {data.referral_id}")
-    if case.status != CaseStatus.withdrawn.value:
-        case.status = CaseStatus.withdrawn.value
-        case.withdrawal_reason = data.reason.value
-        case.closed_at = data.withdrawn_at
-        case.updated_at = now or datetime.now(UTC)
+) -> Case | None:
+    """The force withdrew the referral: an open case closes and work on it stops.
+
+    The withdrawal is recorded whatever the case's state, so the order the events arrive in does
+    not matter: a submission applied after it opens its case already withdrawn. A case that has
+    already closed (assessed, or not engaged) has no work left to stop and its outcome has been
+    published: it keeps that outcome. Returns the case, or None while there is none yet.
+    """
+    now = now or datetime.now(UTC)
+    await repository.lock_referral(session=session, referral_id=data.referral_id)
+    withdrawal = await repository.withdrawal_of(session=session, referral_id=data.referral_id)
+    if withdrawal is None:
+        withdrawal = ReferralWithdrawal(
+            referral_id=data.referral_id,
+            reason=data.reason.value,
+            withdrawn_at=data.withdrawn_at,
+            recorded_at=now,
+        )
+        session.add(withdrawal)
         await session.flush()
-    return case
+    await repository.withdraw_open(
+        session=session,
+        referral_id=data.referral_id,
+        reason=withdrawal.reason,
+        withdrawn_at=withdrawal.withdrawn_at,
+        now=now,
+    )
+    return await repository.get_by_referral(session=session, referral_id=data.referral_id)
 
 
 async def record_contact_attempt(
