@@ -91,15 +91,11 @@ class Encrypted(TypeDecorator[str]):
         return None if value is None else field_cipher().decrypt(value)
 
 
-class EncryptedDocument(TypeDecorator[Any]):
-    """A JSON document encrypted at rest, kept in a JSON column as one string of ciphertext; the
-    application sees the document.
+class EncryptedJSON(TypeDecorator[Any]):
+    """A JSON document encrypted at rest in a text column (assessment answers and scores, say);
+    the application sees the document."""
 
-    The column stays JSON, so a column that held plain documents needs no migration: a value
-    written before it was encrypted (a plain document, not a ciphertext string) reads as it is.
-    """
-
-    impl = JSON
+    impl: Any = Text
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
@@ -108,8 +104,21 @@ class EncryptedDocument(TypeDecorator[Any]):
         return field_cipher().encrypt(json.dumps(value, separators=(",", ":"), sort_keys=True))
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else json.loads(field_cipher().decrypt(value))
+
+
+class EncryptedDocument(EncryptedJSON):
+    """A JSON document encrypted at rest, kept in a JSON column as one string of ciphertext.
+
+    The column stays JSON, so a column that held plain documents needs no migration: a value
+    written before it was encrypted (a plain document, not a ciphertext string) reads as it is.
+    """
+
+    impl = JSON
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
         if isinstance(value, str) and value.startswith(f"{_PREFIX}."):
-            return json.loads(field_cipher().decrypt(value))
+            return super().process_result_value(value, dialect)
         return value
 
 

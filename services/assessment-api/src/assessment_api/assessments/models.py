@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from assessment_api.db import Base, EncryptedJSON
-from servicekit.crypto import Encrypted
+from assessment_api.db import Base
+from servicekit.crypto import Encrypted, EncryptedJSON
 from servicekit.db import GUID, UTCDateTime
 
 
