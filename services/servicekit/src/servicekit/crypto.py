@@ -115,6 +115,7 @@ class EncryptedDocument(EncryptedJSON):
     """
 
     impl = JSON
+    cache_ok = True  # SQLAlchemy reads it from each class itself, not from the parent
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
         if isinstance(value, str) and value.startswith(f"{_PREFIX}."):
