@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from kit_fixture_support import Service, count, kit, notes
@@ -157,3 +158,88 @@ async def test_a_response_stored_before_encryption_still_reads(db: Database) -> 
             session, kit, scope="u1:op", key="key-0101", request_hash=fingerprint({})
         )
     assert stored == StoredResponse(201, {"id": "old"}, {})
+
+
+async def test_old_keys_are_forgotten_and_recent_ones_kept(db: Database) -> None:
+    from datetime import timedelta
+
+    from servicekit.db import utcnow
+    from servicekit.idempotency import KeyKeeper
+
+    async with db.session() as session:
+        for key in ("key-old-0001", "key-new-0001"):
+            await remember(
+                session,
+                kit,
+                scope="u1:op",
+                key=key,
+                request_hash=fingerprint({}),
+                response=StoredResponse(201, {"id": key}, {}),
+            )
+        await session.commit()
+    async with db.engine.begin() as conn:
+        await conn.execute(
+            kit.idempotency_keys.update()
+            .where(kit.idempotency_keys.c.key == "key-old-0001")
+            .values(created_at=utcnow() - timedelta(days=36))
+        )
+    keeper = KeyKeeper(db, kit, keep_seconds=35 * 86400)
+    assert await keeper.forget_old() == 1
+    async with db.session() as session:
+        assert (
+            await lookup(
+                session, kit, scope="u1:op", key="key-old-0001", request_hash=fingerprint({})
+            )
+            is None
+        )
+        assert await lookup(
+            session, kit, scope="u1:op", key="key-new-0001", request_hash=fingerprint({})
+        )
+
+
+async def test_the_keeper_runs_in_the_background_until_stopped(db: Database) -> None:
+    import asyncio
+
+    from servicekit.idempotency import KeyKeeper
+
+    keeper = KeyKeeper(db, kit, keep_seconds=0, every_seconds=0.05)
+    async with db.session() as session:
+        await remember(
+            session,
+            kit,
+            scope="u1:op",
+            key="key-any-0001",
+            request_hash=fingerprint({}),
+            response=StoredResponse(201, {}, {}),
+        )
+        await session.commit()
+    await keeper.start()
+    try:
+        for _ in range(100):
+            if await count(db, kit.idempotency_keys) == 0:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await keeper.stop()
+    assert await count(db, kit.idempotency_keys) == 0
+    assert keeper.stopped
+
+
+async def test_a_service_forgets_old_keys_while_it_runs(
+    db_url: str, dev_idp: Any, trusted_issuers: dict[str, list[str]], field_keys: dict[str, str]
+) -> None:
+    from kit_fixture_support import PRODUCER, make_settings
+
+    from servicekit.app import ServiceRuntime
+
+    settings = make_settings(
+        database_url=db_url, idp=dev_idp, trusted_issuers=trusted_issuers, field_keys=field_keys
+    )
+    runtime = ServiceRuntime(settings, kit, producer=PRODUCER)
+    assert runtime.key_keeper.keep_seconds == 35 * 86400
+    await runtime.start()
+    try:
+        assert not runtime.key_keeper.stopped
+    finally:
+        await runtime.stop()
+    assert runtime.key_keeper.stopped

@@ -19,6 +19,7 @@ from servicekit.crypto import FieldCipher, configure_field_cipher
 from servicekit.db import Database
 from servicekit.headers import SecurityHeaders
 from servicekit.health import health_router
+from servicekit.idempotency import KeyKeeper
 from servicekit.inbox import EventConsumer, Subscription
 from servicekit.outbox import OutboxRelay
 from servicekit.problems import PROBLEM_JSON, BodyGuard, ProblemDetail, install_problem_handlers
@@ -83,6 +84,7 @@ class ServiceRuntime:
             keep_published_seconds=settings.outbox_keep_published_seconds,
             stream_replicas=settings.stream_replicas,
         )
+        self.key_keeper = KeyKeeper(self.db, tables, keep_seconds=settings.idempotency_keep_seconds)
         self.consumer = (
             EventConsumer(
                 self.db,
@@ -100,8 +102,10 @@ class ServiceRuntime:
         await self.relay.start()
         if self.consumer is not None:
             await self.consumer.start()
+        await self.key_keeper.start()
 
     async def stop(self) -> None:
+        await self.key_keeper.stop()
         if self.consumer is not None:
             await self.consumer.stop()
         await self.relay.stop()

@@ -2,28 +2,38 @@
 
 Same key and same body: the stored response again. Same key and another body: 422. The key is
 scoped to the caller and the operation, and stored in the same transaction as the write.
+
+A key is kept for `keep_seconds` (35 days by default) and then forgotten by `KeyKeeper`: longer
+than the officers' portal holds an unsent referral (30 days, after which the server refuses its
+encounter as too old anyway), so a retry whose first answer was lost is always recognised.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Header
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicekit.db import utcnow
+from servicekit.db import Database, utcnow
 from servicekit.problems import Problem
 from servicekit.tables import KitTables
 from servicekit.writes import stage
 
 _KEY = re.compile(r"^[A-Za-z0-9._:\-]{8,200}$")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -193,3 +203,53 @@ async def run_once(
         "Conflict",
         "This clashed with other records twice. Nothing was saved; send it again.",
     )
+
+
+class KeyKeeper:
+    """Forgets Idempotency-Keys older than `keep_seconds`, checking every `every_seconds`."""
+
+    def __init__(
+        self,
+        db: Database,
+        tables: KitTables,
+        *,
+        keep_seconds: float,
+        every_seconds: float = 3600.0,
+    ) -> None:
+        self.db = db
+        self.tables = tables
+        self.keep_seconds = keep_seconds
+        self.every_seconds = every_seconds
+        self._task: asyncio.Task[None] | None = None
+
+    async def forget_old(self) -> int:
+        """Delete the keys stored more than `keep_seconds` ago; returns how many."""
+        keys = self.tables.idempotency_keys
+        cutoff = utcnow() - timedelta(seconds=self.keep_seconds)
+        async with self.db.session() as session:
+            result = await session.execute(delete(keys).where(keys.c.created_at < cutoff))
+            await session.commit()
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.forget_old()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database is away: try again next time
+                log.warning("old Idempotency-Keys could not be forgotten: %s", exc)
+            await asyncio.sleep(self.every_seconds)
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="idempotency-key-keeper")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    @property
+    def stopped(self) -> bool:
+        return self._task is None or self._task.done()

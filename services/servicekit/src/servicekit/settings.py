@@ -39,6 +39,12 @@ class ServiceSettings(BaseSettings):
     )
     max_body_bytes: int = 64 * 1024
     outbox_poll_seconds: float = 1.0
+    idempotency_keep_seconds: float = Field(
+        default=35 * 86400.0,
+        gt=0,
+        description="How long an Idempotency-Key and its stored response are kept: longer than "
+        "the officers' portal holds an unsent referral (30 days).",
+    )
     outbox_keep_published_seconds: float = Field(
         default=3600.0,
         ge=0,
