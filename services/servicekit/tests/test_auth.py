@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
-from kit_fixture_support import FORCE_A_ISSUER, Service, claims, sign
+from kit_fixture_support import FORCE_A_ISSUER, FORCE_A_ROLE, Service, claims, sign
 
 from servicekit.devidp import DevIdentityProvider
 
@@ -49,9 +49,14 @@ async def test_a_valid_token_names_the_caller(service: Service) -> None:
 
 
 async def test_an_issuer_may_speak_only_for_its_forces(service: Service) -> None:
-    own = sign(service.force_a_idp, claims(iss=FORCE_A_ISSUER, forces=["force-a"]))
+    own = sign(
+        service.force_a_idp, claims(iss=FORCE_A_ISSUER, forces=["force-a"], role=FORCE_A_ROLE)
+    )
     assert (await whoami(service, own)).status_code == 200
-    other = sign(service.force_a_idp, claims(iss=FORCE_A_ISSUER, forces=["force-a", "force-b"]))
+    other = sign(
+        service.force_a_idp,
+        claims(iss=FORCE_A_ISSUER, forces=["force-a", "force-b"], role=FORCE_A_ROLE),
+    )
     assert_unauthorised(await whoami(service, other), "may not speak for the forces")
 
 
@@ -156,7 +161,9 @@ async def test_a_key_of_one_issuer_cannot_sign_for_another(service: Service) -> 
     # trusted for its own issuer, must not be able to sign as force-a's
     impostor = sign(service.idp, claims(iss=FORCE_A_ISSUER, forces=["force-a"], role="supervisor"))
     assert_unauthorised(await whoami(service, impostor), "key this service does not trust")
-    genuine = sign(service.force_a_idp, claims(iss=FORCE_A_ISSUER, forces=["force-a"]))
+    genuine = sign(
+        service.force_a_idp, claims(iss=FORCE_A_ISSUER, forces=["force-a"], role=FORCE_A_ROLE)
+    )
     assert (await whoami(service, genuine)).status_code == 200
     # and force-a's key cannot sign as the development provider either
     reverse = sign(service.force_a_idp, claims(forces=["force-b"]))

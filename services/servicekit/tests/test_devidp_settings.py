@@ -113,7 +113,7 @@ def test_each_issuer_may_name_its_own_keys_and_roles() -> None:
         database_url="sqlite+aiosqlite:///kit.db",
         jwks_url="file:///shared.json",
         trusted_issuers={
-            "urn:scheme": ["*"],
+            "urn:scheme": {"forces": ["*"], "roles": ["worker"]},
             "urn:force-a": {
                 "forces": ["force-a"],
                 "jwks_url": "https://login.force-a.example/jwks",
@@ -124,7 +124,7 @@ def test_each_issuer_may_name_its_own_keys_and_roles() -> None:
         field_key_current="k1",
     )
     assert settings.trusted_issuers == {
-        "urn:scheme": TrustedIssuer(forces=["*"]),
+        "urn:scheme": TrustedIssuer(forces=["*"], roles=["worker"]),
         "urn:force-a": TrustedIssuer(
             forces=["force-a"],
             jwks_url="https://login.force-a.example/jwks",
@@ -151,6 +151,62 @@ def test_an_issuer_may_not_grant_an_unknown_role() -> None:
             database_url="sqlite+aiosqlite:///kit.db",
             jwks_url="file:///shared.json",
             trusted_issuers={"urn:x": {"forces": ["force-a"], "roles": ["superuser"]}},
+            field_keys={"k1": "abc"},
+            field_key_current="k1",
+        )
+
+
+def test_two_issuers_may_not_both_sign_in_one_role_of_one_force() -> None:
+    # the same subject from each would be one caller: one could read the other's referrals
+    with pytest.raises(
+        ValidationError, match=r"urn:force-a and urn:scheme .* any role of force force-a"
+    ):
+        ServiceSettings(
+            database_url="sqlite+aiosqlite:///kit.db",
+            jwks_url="file:///scheme.json",
+            trusted_issuers={
+                "urn:scheme": ["*"],  # any force, any role
+                "urn:force-a": {"forces": ["force-a"], "jwks_url": "https://a.example/jwks"},
+            },
+            field_keys={"k1": "abc"},
+            field_key_current="k1",
+        )
+
+
+def test_issuers_apart_by_force_or_by_role_are_accepted() -> None:
+    settings = ServiceSettings(
+        database_url="sqlite+aiosqlite:///kit.db",
+        jwks_url="file:///provider.json",
+        trusted_issuers={
+            "urn:provider": {"forces": ["*"], "roles": ["worker", "facilitator"]},
+            "urn:force-a": {
+                "forces": ["force-a"],
+                "roles": ["officer", "supervisor"],
+                "jwks_url": "https://a.example/jwks",
+            },
+            "urn:force-b": {
+                "forces": ["force-b"],
+                "roles": ["officer", "integration"],
+                "jwks_url": "https://b.example/jwks",
+            },
+        },
+        field_keys={"k1": "abc"},
+        field_key_current="k1",
+    )
+    assert len(settings.trusted_issuers) == 3
+
+
+def test_an_issuer_for_every_role_of_a_force_leaves_no_role_there_to_another() -> None:
+    with pytest.raises(
+        ValidationError, match=r"urn:force-b and urn:provider .* the worker role of force force-b"
+    ):
+        ServiceSettings(
+            database_url="sqlite+aiosqlite:///kit.db",
+            jwks_url="file:///provider.json",
+            trusted_issuers={
+                "urn:provider": {"forces": ["*"], "roles": ["worker"]},
+                "urn:force-b": {"forces": ["force-b"], "jwks_url": "https://b.example/jwks"},
+            },
             field_keys={"k1": "abc"},
             field_key_current="k1",
         )

@@ -45,6 +45,7 @@ FIXTURE_INI = Path(__file__).resolve().parent / "alembic.ini"
 PRODUCER = "referral-api"  # the fixture writes referral events, so it owns the REFERRAL stream
 STREAM = "REFERRAL"
 FORCE_A_ISSUER = "urn:force-a:idp"  # trusted for force-a only
+FORCE_A_ROLE = "analyst"  # the one role it signs in
 
 
 # events ----------------------------------------------------------------------------------------
@@ -276,12 +277,22 @@ def make_settings(
     field_keys: dict[str, str],
     **overrides: Any,
 ) -> ServiceSettings:
-    force_a = {"forces": ["force-a"], "jwks_url": force_a_idp_beside(idp).jwks_url}
+    # force A's provider signs in its analysts; the development one every other role, so the
+    # two never both sign in one role of one force
+    force_a = {
+        "forces": ["force-a"],
+        "roles": [FORCE_A_ROLE],
+        "jwks_url": force_a_idp_beside(idp).jwks_url,
+    }
+    others = [role.value for role in Role if role.value != FORCE_A_ROLE]
+    trusted = {
+        issuer: {"forces": forces, "roles": others} for issuer, forces in trusted_issuers.items()
+    }
     return ServiceSettings(
         service_name="kit-test",
         database_url=database_url,
         jwks_url=idp.jwks_url,
-        trusted_issuers={**trusted_issuers, FORCE_A_ISSUER: force_a},
+        trusted_issuers={**trusted, FORCE_A_ISSUER: force_a},
         field_keys=field_keys,
         field_key_current="k1",
         **overrides,
