@@ -1,5 +1,6 @@
-"""Who may do what: only workers, only for forces that their token names and their provider
-serves. Other roles get 403; another provider's or force's records are 404, as if absent."""
+"""Who may do what: only workers, only on their provider's cases of forces their token names.
+Other roles get 403; another provider's or force's records are 404, as if absent. (Forces
+shared or moved between providers: test_provider_isolation.py.)"""
 
 from __future__ import annotations
 

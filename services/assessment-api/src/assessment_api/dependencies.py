@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from assessment_api.cases.repository import Scope
 from assessment_api.config import Settings
 from assessment_api.exceptions import no_provider
-from assessment_api.providers import repository as provider_repository
-from servicekit.app import SessionDep, runtime_of
+from servicekit.app import runtime_of
 from servicekit.auth import Principal, Role, require_roles
 
 
@@ -22,33 +22,36 @@ async def settings_of(request: Request) -> Settings:
 
 @dataclass(frozen=True)
 class Worker:
-    """A provider's worker and the forces whose cases they may work.
+    """A provider's worker: the provider they work for and the forces their token names.
 
-    Both conditions must hold for a force: the token names it, and the worker's provider serves
-    it. Anything outside is invisible (404 by id, absent from lists).
+    A case is theirs only when both hold: it belongs to their provider (the provider that served
+    its force when it opened) and its force is one their token names. Anything else is
+    invisible: 404 by id, exactly as a case that does not exist, and absent from lists.
     """
 
     principal: Principal
     provider_id: str
-    forces: frozenset[str]
 
     @property
     def subject(self) -> str:
         return self.principal.subject
 
-    def may_work(self, force_id: str) -> bool:
-        return force_id in self.forces
+    @property
+    def forces(self) -> frozenset[str]:
+        """The forces the token names."""
+        return self.principal.forces
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(provider_id=self.provider_id, forces=self.principal.forces)
 
 
 async def current_worker(
-    principal: Annotated[Principal, require_roles(Role.worker)], session: SessionDep
+    principal: Annotated[Principal, require_roles(Role.worker)],
 ) -> Worker:
     if not principal.provider:
         raise no_provider()
-    served = await provider_repository.forces_served(
-        session=session, provider_id=principal.provider
-    )
-    return Worker(principal, principal.provider, principal.forces & served)
+    return Worker(principal, principal.provider)
 
 
 SettingsDep = Annotated[Settings, Depends(settings_of)]

@@ -26,9 +26,9 @@ PRODUCER = "assessment-api"
 
 DESCRIPTION = """The provider's side of police drug diversion: the worker's queue of cases, contact
 attempts, the telephone assessment (AUDIT-C/AUDIT, PGSI, SDS, the holistic check and harm-reduction
-advice), allocation to a pathway, and support and safeguarding referrals. Only workers of a
-provider serving the case's force see it. Every error is `application/problem+json`; writes that
-may be retried take an optional `Idempotency-Key`."""
+advice), allocation to a pathway, and support and safeguarding referrals. A case belongs to the
+provider that served its force when it opened; only that provider's workers see it. Every error
+is `application/problem+json`; writes that may be retried take an optional `Idempotency-Key`."""
 
 
 class AssessmentRuntime(ServiceRuntime):

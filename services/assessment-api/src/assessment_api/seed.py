@@ -2,7 +2,8 @@
 
     python -m assessment_api.seed        (uses ASSESSMENT_DATABASE_URL)
 
-Safe to run again: provider links are added only when missing, and the directory import updates
+Safe to run again: each force is set to its provider (`providers.repository.serve`; one provider
+per force, so changing a force's provider here moves the force), and the directory import updates
 services in place.
 """
 
@@ -17,11 +18,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assessment_api.directory.importer import import_directory
-from assessment_api.providers.models import ProviderForce
+from assessment_api.providers.repository import serve
 from servicekit.db import Database
 
 # demo-provider serves the demonstration force and Northshire; another provider serves
-# Westshire, so isolation between providers can be seen.
+# Westshire, so isolation between providers can be seen. A force appears once: one provider
+# serves a force at a time.
 PROVIDER_FORCES: dict[str, list[str]] = {
     "demo-provider": ["demo", "northshire"],
     "other-provider": ["westshire"],
@@ -41,8 +43,7 @@ def demo_directory() -> Any:
 async def seed_providers(session: AsyncSession, now: datetime) -> None:
     for provider_id, forces in PROVIDER_FORCES.items():
         for force_id in forces:
-            if await session.get(ProviderForce, (provider_id, force_id)) is None:
-                session.add(ProviderForce(provider_id=provider_id, force_id=force_id, since=now))
+            await serve(session=session, provider_id=provider_id, force_id=force_id, now=now)
     await session.flush()
 
 

@@ -29,7 +29,7 @@ OPEN_STATUSES = (CaseStatus.awaiting_contact, CaseStatus.contacted)
 class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
-        Index("ix_cases_queue", "force_id", "status", "due_at", "received_at", "id"),
+        Index("ix_cases_queue", "provider_id", "force_id", "status", "due_at", "received_at", "id"),
         Index("ix_cases_sweep", "status", "engagement_deadline"),
     )
 
@@ -37,6 +37,9 @@ class Case(Base):
     referral_id: Mapped[uuid.UUID] = mapped_column(GUID(), unique=True)
     reference: Mapped[str] = mapped_column(String(32))
     force_id: Mapped[str] = mapped_column(String(64))
+    # the provider serving the force when the case opened: only its workers see the case. None
+    # when no provider served the force then (on no queue until one is configured for it)
+    provider_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     area: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(20))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), comment="Referral submitted.")

@@ -1,13 +1,16 @@
-"""Queries for cases and contact attempts, always scoped to the forces the worker may work."""
+"""Queries for cases and contact attempts. What a worker reads is always scoped to their provider
+and the forces their token names (`Scope`)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     CursorResult,
     Select,
     and_,
@@ -29,16 +32,38 @@ from assessment_api.cases.models import (
 )
 
 
-def visible(forces: Collection[str]) -> Select[Case]:
-    return select(Case).where(Case.force_id.in_(sorted(forces)))
+@dataclass(frozen=True)
+class Scope:
+    """The cases a worker may see and work: their provider's, in the forces their token names."""
+
+    provider_id: str
+    forces: frozenset[str]
+
+    def where(self) -> ColumnElement[bool]:
+        return and_(Case.provider_id == self.provider_id, Case.force_id.in_(sorted(self.forces)))
 
 
-async def get_visible(
-    *, session: AsyncSession, forces: Collection[str], case_id: uuid.UUID
-) -> Case | None:
-    """The case if it exists in a force the caller may work."""
-    case: Case | None = await session.scalar(visible(forces).where(Case.id == case_id))
+def visible(scope: Scope) -> Select[Case]:
+    return select(Case).where(scope.where())
+
+
+async def get_visible(*, session: AsyncSession, scope: Scope, case_id: uuid.UUID) -> Case | None:
+    """The case if it exists and is in the caller's scope; None alike for missing and not theirs."""
+    case: Case | None = await session.scalar(visible(scope).where(Case.id == case_id))
     return case
+
+
+async def forces_with_open_cases(*, session: AsyncSession, provider_id: str) -> frozenset[str]:
+    """The forces in which the provider still has open cases (a force it served until a move)."""
+    rows = await session.scalars(
+        select(Case.force_id)
+        .where(
+            Case.provider_id == provider_id,
+            Case.status.in_([s.value for s in OPEN_STATUSES]),
+        )
+        .distinct()
+    )
+    return frozenset(rows.all())
 
 
 async def get_by_referral(*, session: AsyncSession, referral_id: uuid.UUID) -> Case | None:
@@ -99,7 +124,7 @@ async def withdraw_open(
 async def queue(
     *,
     session: AsyncSession,
-    forces: Collection[str],
+    scope: Scope,
     statuses: Sequence[CaseStatus],
     due_from: datetime | None,
     due_before: datetime | None,
@@ -112,7 +137,7 @@ async def queue(
 
     Keyset-paginated on (due_at, received_at, id).
     """
-    query = visible(forces).where(Case.status.in_([s.value for s in statuses]))
+    query = visible(scope).where(Case.status.in_([s.value for s in statuses]))
     if due_from is not None:
         query = query.where(Case.due_at >= due_from)
     if due_before is not None:

@@ -46,7 +46,7 @@ router = APIRouter(prefix="/v1", tags=["cases"])
 
 async def visible_case(session: AsyncSession, worker: Worker, case_id: uuid.UUID) -> Case:
     """The case if the worker may work it; 404 alike for missing and not theirs."""
-    case = await repository.get_visible(session=session, forces=worker.forces, case_id=case_id)
+    case = await repository.get_visible(session=session, scope=worker.scope, case_id=case_id)
     if case is None:
         raise case_not_found()
     return case
@@ -124,7 +124,7 @@ async def list_cases(
         after = (cursors.instant(due_at), cursors.instant(received_at), cursors.identifier(case_id))
     cases = await repository.queue(
         session=session,
-        forces=worker.forces,
+        scope=worker.scope,
         statuses=status or list(OPEN_STATUSES),
         due_from=_day_start(due_from) if due_from else None,
         due_before=_day_start(due_to + timedelta(days=1)) if due_to else None,

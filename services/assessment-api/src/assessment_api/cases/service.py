@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import UTC, datetime
 
@@ -19,9 +20,12 @@ from assessment_api.cases.models import (
 from assessment_api.cases.schemas import CLOCK_SKEW, REACHED, ContactAttemptIn
 from assessment_api.events import publish
 from assessment_api.exceptions import case_conflict, invalid_field
+from assessment_api.providers import repository as provider_repository
 from contracts.events.v1 import CaseContacted, ContactDetails, ReferralSubmitted, ReferralWithdrawn
 from contracts.sealed import SealedFieldError, open_sealed
 from servicekit.inbox import PermanentFailure
+
+log = logging.getLogger(__name__)
 
 
 def describe_errors(exc: ValidationError) -> str:
@@ -70,6 +74,11 @@ async def open_case(
 ) -> Case | None:
     """A case on the queue for a new referral; None when the referral already has one.
 
+    The case belongs to the provider serving the referral's force now, and stays with it if the
+    force later moves to another provider. When no provider serves the force the case has none
+    and is on no worker's queue until a provider is configured for the force
+    (`providers.repository.serve`).
+
     A referral whose withdrawal was applied first (its submission redelivered after a failure)
     opens already withdrawn: never on the queue, never swept as not engaged.
     """
@@ -79,11 +88,21 @@ async def open_case(
     now = now or datetime.now(UTC)
     contact = open_contact_details(data, private_keys)
     withdrawal = await repository.withdrawal_of(session=session, referral_id=data.referral_id)
+    provider_id = await provider_repository.provider_serving(
+        session=session, force_id=data.force_id
+    )
+    if provider_id is None:
+        log.warning(
+            "referral %s: no provider serves force %s; its case is on no queue until one does",
+            data.referral_id,
+            data.force_id,
+        )
     case = Case(
         id=uuid.uuid4(),
         referral_id=data.referral_id,
         reference=data.reference,
         force_id=data.force_id,
+        provider_id=provider_id,
         area=data.area,
         status=(CaseStatus.withdrawn if withdrawal else CaseStatus.awaiting_contact).value,
         closed_at=withdrawal.withdrawn_at if withdrawal else None,

@@ -6,12 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from assessment_api.cases import repository as case_repository
 from assessment_api.dependencies import WorkerDep
 from assessment_api.directory import repository
 from assessment_api.directory.models import DirectoryService
 from assessment_api.directory.postcodes import district_of
 from assessment_api.directory.schemas import DirectoryPage, DirectoryServiceOut, OrganisationOut
 from assessment_api.exceptions import invalid_field
+from assessment_api.providers import repository as provider_repository
 from contracts.vocabulary import NeedDomain
 from servicekit import cursors
 from servicekit.app import SessionDep
@@ -54,13 +56,24 @@ async def search_services(
     cursor: Annotated[str | None, Query(max_length=400)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> DirectoryPage:
-    """Local services of your forces' areas that meet a need, near a postcode, by name."""
+    """Local services of your forces' areas that meet a need, near a postcode, by name.
+
+    Your forces: those your token names that your provider serves, or in which it still has
+    open cases to finish (a force that has moved to another provider).
+    """
     district = None
     if postcode is not None:
         district = district_of(postcode)
         if district is None:
             raise invalid_field("postcode", "enter a postcode or a postcode district, like B1")
-    forces = worker.forces if force is None else worker.forces & {force}
+    worked = await provider_repository.forces_served(
+        session=session, provider_id=worker.provider_id
+    ) | await case_repository.forces_with_open_cases(
+        session=session, provider_id=worker.provider_id
+    )
+    forces = worker.forces & worked
+    if force is not None:
+        forces &= {force}
     after = None
     if cursor:
         name, force_id, service_id = cursors.decode(cursor, 3)

@@ -1,1 +1,2 @@
-"""Which provider serves which forces: a worker sees only cases of forces their provider serves."""
+"""Which provider serves which force (one at a time): a new case belongs to the provider serving
+its force when it opens, and only that provider's workers see it."""

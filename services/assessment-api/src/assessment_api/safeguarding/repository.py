@@ -1,4 +1,5 @@
-"""Queries for safeguarding referrals, scoped to the forces the worker may work."""
+"""Queries for safeguarding referrals. What a worker reads is scoped as their cases are: a
+referral is visible only with its case (the worker's provider's, in a force their token names)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import uuid
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import CursorResult, literal, select, tuple_, update
+from sqlalchemy import CursorResult, Select, literal, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assessment_api.cases.models import Case
+from assessment_api.cases.repository import Scope
 from assessment_api.safeguarding.models import (
     SafeguardingFollowUp,
     SafeguardingReferral,
@@ -25,14 +28,20 @@ async def for_case(*, session: AsyncSession, case_id: uuid.UUID) -> list[Safegua
     return list(rows.all())
 
 
+def visible(scope: Scope) -> Select[SafeguardingReferral]:
+    """Referrals whose case is in the scope."""
+    return (
+        select(SafeguardingReferral)
+        .join(Case, Case.id == SafeguardingReferral.case_id)
+        .where(scope.where(), SafeguardingReferral.force_id.in_(sorted(scope.forces)))
+    )
+
+
 async def get_visible(
-    *, session: AsyncSession, forces: Collection[str], referral_id: uuid.UUID
+    *, session: AsyncSession, scope: Scope, referral_id: uuid.UUID
 ) -> SafeguardingReferral | None:
     referral: SafeguardingReferral | None = await session.scalar(
-        select(SafeguardingReferral).where(
-            SafeguardingReferral.id == referral_id,
-            SafeguardingReferral.force_id.in_(sorted(forces)),
-        )
+        visible(scope).where(SafeguardingReferral.id == referral_id)
     )
     return referral
 
@@ -51,16 +60,13 @@ async def follow_ups(
 async def listed(
     *,
     session: AsyncSession,
-    forces: Collection[str],
+    scope: Scope,
     statuses: Collection[SafeguardingStatus],
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
 ) -> list[SafeguardingReferral]:
     """Oldest first, so the referral waiting longest for follow-up comes first."""
-    query = select(SafeguardingReferral).where(
-        SafeguardingReferral.force_id.in_(sorted(forces)),
-        SafeguardingReferral.status.in_([s.value for s in statuses]),
-    )
+    query = visible(scope).where(SafeguardingReferral.status.in_([s.value for s in statuses]))
     if after is not None:
         raised_at, referral_id = after
         query = query.where(

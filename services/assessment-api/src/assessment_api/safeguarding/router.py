@@ -123,7 +123,7 @@ async def visible_referral(
     session: AsyncSession, worker: WorkerDep, referral_id: uuid.UUID
 ) -> SafeguardingReferral:
     referral = await repository.get_visible(
-        session=session, forces=worker.forces, referral_id=referral_id
+        session=session, scope=worker.scope, referral_id=referral_id
     )
     if referral is None:
         raise safeguarding_referral_not_found()
@@ -219,7 +219,7 @@ async def list_safeguarding_referrals(
         after = (cursors.instant(raised_at), cursors.identifier(referral_id))
     referrals = await repository.listed(
         session=session,
-        forces=worker.forces,
+        scope=worker.scope,
         statuses=status or [SafeguardingStatus.open],
         after=after,
         limit=limit + 1,
