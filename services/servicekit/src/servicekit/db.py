@@ -6,10 +6,10 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, String, TypeDecorator, event
+from sqlalchemy import Column, DateTime, MetaData, String, TypeDecorator, delete, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -163,6 +163,15 @@ class Database:
 
         async with self.engine.connect() as conn:
             await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2)
+
+    async def delete_older_than(self, column: Column[datetime], seconds: float) -> int:
+        """Delete the rows of `column`'s table whose `column` is more than `seconds` ago (rows
+        where it is NULL stay); returns how many. For what a service keeps only for a while."""
+        cutoff = utcnow() - timedelta(seconds=seconds)
+        async with self.session() as session:
+            result = await session.execute(delete(column.table).where(column < cutoff))
+            await session.commit()
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -18,11 +18,10 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Header
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -224,12 +223,9 @@ class KeyKeeper:
 
     async def forget_old(self) -> int:
         """Delete the keys stored more than `keep_seconds` ago; returns how many."""
-        keys = self.tables.idempotency_keys
-        cutoff = utcnow() - timedelta(seconds=self.keep_seconds)
-        async with self.db.session() as session:
-            result = await session.execute(delete(keys).where(keys.c.created_at < cutoff))
-            await session.commit()
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return await self.db.delete_older_than(
+            self.tables.idempotency_keys.c.created_at, self.keep_seconds
+        )
 
     async def _run(self) -> None:
         while True:

@@ -17,12 +17,11 @@ import contextlib
 import logging
 import time
 import uuid
-from datetime import timedelta
 from typing import Any
 
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
@@ -239,12 +238,9 @@ class OutboxRelay:
 
     async def purge_published(self) -> int:
         """Delete rows published more than `keep_published_seconds` ago; returns how many."""
-        outbox = self.tables.outbox
-        cutoff = utcnow() - timedelta(seconds=self.keep_published_seconds)
-        async with self.db.session() as session:
-            result = await session.execute(delete(outbox).where(outbox.c.published_at < cutoff))
-            await session.commit()
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return await self.db.delete_older_than(
+            self.tables.outbox.c.published_at, self.keep_published_seconds
+        )
 
     async def pending(self) -> int:
         async with self.db.session() as session:
