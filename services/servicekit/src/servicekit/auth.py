@@ -12,7 +12,7 @@ import asyncio
 import json
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -67,6 +67,41 @@ class TrustedIssuer(BaseModel):
     def of(cls, value: TrustedIssuer | Sequence[str]) -> TrustedIssuer:
         """From its settings form: a full entry, or just the list of forces."""
         return value if isinstance(value, TrustedIssuer) else cls(forces=list(value))
+
+    def _forces(self) -> frozenset[str] | None:
+        return None if "*" in self.forces else frozenset(self.forces)  # None: every force
+
+    def _roles(self) -> frozenset[str] | None:
+        return None if self.roles is None else frozenset(r.value for r in self.roles)
+
+    def may_speak_for(self, forces: Collection[str]) -> bool:
+        every = self._forces()
+        return every is None or set(forces) <= every
+
+    def may_grant(self, role: Role) -> bool:
+        every = self._roles()
+        return every is None or role.value in every
+
+    def signs_in_alongside(self, other: TrustedIssuer) -> tuple[str, str] | None:
+        """A role and a force that both issuers could sign a caller in to (as words for a
+        message: "any role", "force-a"), or None when they are apart by force or by role."""
+        roles = _common(self._roles(), other._roles())
+        forces = _common(self._forces(), other._forces())
+        if roles == frozenset() or forces == frozenset():
+            return None
+        return (
+            "any role" if roles is None else f"the {min(roles)} role",
+            "any force" if forces is None else f"force {min(forces)}",
+        )
+
+
+def _common(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+    """What two sets share, where None stands for everything."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a & b
 
 
 @dataclass(frozen=True)
@@ -219,14 +254,14 @@ class Authenticator:
             role = Role(str(claims.get("role")))
         except ValueError as exc:
             raise _unauthorised("The bearer token does not carry a known role.") from exc
-        if trusted.roles is not None and role not in trusted.roles:
+        if not trusted.may_grant(role):
             raise _unauthorised(f"The token's issuer may not grant the {role} role.")
         forces = claims.get("forces") or []
         if isinstance(forces, str):
             forces = [forces]
         if not isinstance(forces, list) or not all(isinstance(f, str) for f in forces):
             raise _unauthorised("The bearer token's forces claim is not a list of force ids.")
-        if "*" not in trusted.forces and not set(forces) <= set(trusted.forces):
+        if not trusted.may_speak_for(forces):
             raise _unauthorised("The token's issuer may not speak for the forces it names.")
         scope = claims.get("scope", "")
         principal = Principal(

@@ -80,34 +80,12 @@ class ServiceSettings(BaseSettings):
         issuers = sorted(self.trusted_issuers.items())
         for i, (first, a) in enumerate(issuers):
             for second, b in issuers[i + 1 :]:
-                forces = _shared(a.forces, b.forces, everything="*")
-                roles = _shared(
-                    None if a.roles is None else [r.value for r in a.roles],
-                    None if b.roles is None else [r.value for r in b.roles],
-                )
-                if forces and roles:
-                    role = "any role" if roles == ["any"] else f"the {roles[0]} role"
-                    force = "any force" if forces == ["any"] else f"force {forces[0]}"
+                shared = a.signs_in_alongside(b)
+                if shared is not None:
+                    role, force = shared
                     raise ValueError(
                         f"trusted issuers {first} and {second} could both sign in {role} of "
                         f"{force}, so the same subject from each would be one caller: give "
                         "them different forces, or different roles"
                     )
         return self
-
-
-def _shared(
-    a: list[str] | None, b: list[str] | None, *, everything: str | None = None
-) -> list[str]:
-    """What two lists have in common; None (or `everything` in a list) stands for all."""
-
-    def every(values: list[str] | None) -> bool:
-        return values is None or (everything is not None and everything in values)
-
-    if every(a) and every(b):
-        return ["any"]
-    if every(a):
-        return sorted(b or [])
-    if every(b):
-        return sorted(a or [])
-    return sorted(set(a or []) & set(b or []))
