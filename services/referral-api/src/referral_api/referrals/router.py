@@ -296,7 +296,8 @@ async def withdraw_referral(
     if referral is None:
         raise referral_not_found()
     if stored is not applied:
-        # a retry answered from the stored response shows the person's details again
+        # answered from an earlier request's stored response (a retry), not by this request's
+        # own committed withdrawal: it shows the person's details again
         await _audit(session, principal, referral, "withdrawal retried")
         await session.commit()
     return _out(referral, principal)
