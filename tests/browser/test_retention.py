@@ -25,6 +25,8 @@ from portal_driver import (
     sign_in,
 )
 
+from referral_api.referrals.schemas import example_referral
+
 pytestmark = pytest.mark.browser
 
 OTHER_OFFICER = "demo-officer-who-left"
@@ -38,31 +40,18 @@ def ago(**delta: float) -> str:
 
 def body(number: int, family_name: str, encounter_at: str) -> dict[str, Any]:
     """A referral as the app queues it, with personal values found nowhere else."""
-    return {
-        "person": {
-            "given_name": f"Given{family_name}",
-            "family_name": family_name,
-            "date_of_birth": f"1981-02-{number:02d}",
-            "gender": "female",
-            "self_defined_ethnicity": "W1",
-            "observed_ethnicity": "IC1",
-            "phone": f"07700 9001{number:02d}",
-            "email": f"{family_name.lower()}@example.org",
-            "postcode": f"ZX{number} 9AB",
-        },
-        "encounter": {"occurred_at": encounter_at, "area": "north", "origin": "other"},
-        "substances": [{"substance": "cannabis", "estimated_quantity": 2, "unit": "g"}],
-        "answers": {
-            "personal_use_only": True,
-            "supply_indicators": False,
-            "other_offence_needs_arrest": False,
-        },
-        "agreement": {
-            "agrees_to_engage": True,
-            "consents_to_share_contact": True,
-            "recorded_at": encounter_at,
-        },
-    }
+    referral = example_referral()
+    referral["person"].update(
+        given_name=f"Given{family_name}",
+        family_name=family_name,
+        date_of_birth=f"1981-02-{number:02d}",
+        phone=f"07700 9001{number:02d}",
+        email=f"{family_name.lower()}@example.org",
+        postcode=f"ZX{number} 9AB",
+    )
+    referral["encounter"]["occurred_at"] = encounter_at
+    referral["agreement"]["recorded_at"] = encounter_at
+    return referral
 
 
 def queued(number: int, name: str, officer: str, encounter: timedelta) -> dict[str, Any]:
