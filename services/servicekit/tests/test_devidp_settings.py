@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -108,11 +109,20 @@ def test_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.nats_url is None
 
 
-def test_each_issuer_may_name_its_own_keys_and_roles() -> None:
-    settings = ServiceSettings(
+def with_issuers(trusted_issuers: dict[str, Any], *, jwks_url: str) -> ServiceSettings:
+    """Settings that differ only in whom they trust."""
+    return ServiceSettings(
         database_url="sqlite+aiosqlite:///kit.db",
-        jwks_url="file:///shared.json",
-        trusted_issuers={
+        jwks_url=jwks_url,
+        trusted_issuers=trusted_issuers,
+        field_keys={"k1": "abc"},
+        field_key_current="k1",
+    )
+
+
+def test_each_issuer_may_name_its_own_keys_and_roles() -> None:
+    settings = with_issuers(
+        {
             "urn:scheme": {"forces": ["*"], "roles": ["worker"]},
             "urn:force-a": {
                 "forces": ["force-a"],
@@ -120,8 +130,7 @@ def test_each_issuer_may_name_its_own_keys_and_roles() -> None:
                 "roles": ["officer", "supervisor"],
             },
         },
-        field_keys={"k1": "abc"},
-        field_key_current="k1",
+        jwks_url="file:///shared.json",
     )
     assert settings.trusted_issuers == {
         "urn:scheme": TrustedIssuer(forces=["*"], roles=["worker"]),
@@ -136,23 +145,17 @@ def test_each_issuer_may_name_its_own_keys_and_roles() -> None:
 def test_two_issuers_may_not_share_the_default_keys() -> None:
     # a key in a set two issuers share could sign as either: each needs its own jwks_url
     with pytest.raises(ValidationError, match=r"urn:force-a, urn:force-b .*jwks_url"):
-        ServiceSettings(
-            database_url="sqlite+aiosqlite:///kit.db",
+        with_issuers(
+            {"urn:force-a": ["force-a"], "urn:force-b": ["force-b"]},
             jwks_url="file:///shared.json",
-            trusted_issuers={"urn:force-a": ["force-a"], "urn:force-b": ["force-b"]},
-            field_keys={"k1": "abc"},
-            field_key_current="k1",
         )
 
 
 def test_an_issuer_may_not_grant_an_unknown_role() -> None:
     with pytest.raises(ValidationError, match="superuser"):
-        ServiceSettings(
-            database_url="sqlite+aiosqlite:///kit.db",
+        with_issuers(
+            {"urn:x": {"forces": ["force-a"], "roles": ["superuser"]}},
             jwks_url="file:///shared.json",
-            trusted_issuers={"urn:x": {"forces": ["force-a"], "roles": ["superuser"]}},
-            field_keys={"k1": "abc"},
-            field_key_current="k1",
         )
 
 
@@ -161,23 +164,18 @@ def test_two_issuers_may_not_both_sign_in_one_role_of_one_force() -> None:
     with pytest.raises(
         ValidationError, match=r"urn:force-a and urn:scheme .* any role of force force-a"
     ):
-        ServiceSettings(
-            database_url="sqlite+aiosqlite:///kit.db",
-            jwks_url="file:///scheme.json",
-            trusted_issuers={
+        with_issuers(
+            {
                 "urn:scheme": ["*"],  # any force, any role
                 "urn:force-a": {"forces": ["force-a"], "jwks_url": "https://a.example/jwks"},
             },
-            field_keys={"k1": "abc"},
-            field_key_current="k1",
+            jwks_url="file:///scheme.json",
         )
 
 
 def test_issuers_apart_by_force_or_by_role_are_accepted() -> None:
-    settings = ServiceSettings(
-        database_url="sqlite+aiosqlite:///kit.db",
-        jwks_url="file:///provider.json",
-        trusted_issuers={
+    settings = with_issuers(
+        {
             "urn:provider": {"forces": ["*"], "roles": ["worker", "facilitator"]},
             "urn:force-a": {
                 "forces": ["force-a"],
@@ -190,8 +188,7 @@ def test_issuers_apart_by_force_or_by_role_are_accepted() -> None:
                 "jwks_url": "https://b.example/jwks",
             },
         },
-        field_keys={"k1": "abc"},
-        field_key_current="k1",
+        jwks_url="file:///provider.json",
     )
     assert len(settings.trusted_issuers) == 3
 
@@ -200,13 +197,10 @@ def test_an_issuer_for_every_role_of_a_force_leaves_no_role_there_to_another() -
     with pytest.raises(
         ValidationError, match=r"urn:force-b and urn:provider .* the worker role of force force-b"
     ):
-        ServiceSettings(
-            database_url="sqlite+aiosqlite:///kit.db",
-            jwks_url="file:///provider.json",
-            trusted_issuers={
+        with_issuers(
+            {
                 "urn:provider": {"forces": ["*"], "roles": ["worker"]},
                 "urn:force-b": {"forces": ["force-b"], "jwks_url": "https://b.example/jwks"},
             },
-            field_keys={"k1": "abc"},
-            field_key_current="k1",
+            jwks_url="file:///provider.json",
         )
