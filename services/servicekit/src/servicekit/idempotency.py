@@ -10,11 +10,8 @@ encounter as too old anyway), so a retry whose first answer was lost is always r
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import json
-import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -26,13 +23,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.db import Database, utcnow
+from servicekit.periodic import Periodic
 from servicekit.problems import Problem
 from servicekit.tables import KitTables
 from servicekit.writes import stage
 
 _KEY = re.compile(r"^[A-Za-z0-9._:\-]{8,200}$")
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -218,8 +214,7 @@ class KeyKeeper:
         self.db = db
         self.tables = tables
         self.keep_seconds = keep_seconds
-        self.every_seconds = every_seconds
-        self._task: asyncio.Task[None] | None = None
+        self.periodic = Periodic("idempotency-key-keeper", self._step, every_seconds=every_seconds)
 
     async def forget_old(self) -> int:
         """Delete the keys stored more than `keep_seconds` ago; returns how many."""
@@ -227,25 +222,15 @@ class KeyKeeper:
             self.tables.idempotency_keys.c.created_at, self.keep_seconds
         )
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.forget_old()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the database is away: try again next time
-                log.warning("old Idempotency-Keys could not be forgotten: %s", exc)
-            await asyncio.sleep(self.every_seconds)
+    async def _step(self) -> None:
+        await self.forget_old()
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="idempotency-key-keeper")
+        await self.periodic.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self.periodic.stop()
 
     @property
     def stopped(self) -> bool:
-        return self._task is None or self._task.done()
+        return not self.periodic.running

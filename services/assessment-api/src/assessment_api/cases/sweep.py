@@ -8,8 +8,6 @@ exactly one sweeper wins each case and the losers change nothing.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -22,6 +20,7 @@ from assessment_api.events import publish
 from contracts.events.v1 import CaseNotEngaged
 from contracts.vocabulary import EngagementStage
 from servicekit.db import Database
+from servicekit.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +55,7 @@ class NotEngagedSweep:
         self.interval_seconds = interval_seconds
         self.batch_size = batch_size
         self.clock = clock
-        self._task: asyncio.Task[None] | None = None
+        self.periodic = Periodic("not-engaged-sweep", self._step, every_seconds=interval_seconds)
 
     async def due(self, now: datetime) -> list[tuple[uuid.UUID, CaseStatus]]:
         """Open cases past their engagement deadline at `now`."""
@@ -108,25 +107,12 @@ class NotEngagedSweep:
             log.info("closed %d case(s) as not engaged", len(closed))
         return SweepResult(len(candidates), closed)
 
+    async def _step(self) -> bool:
+        # a full batch means more may be waiting: go again at once
+        return len((await self.run_once()).closed) >= self.batch_size
+
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="not-engaged-sweep")
+        await self.periodic.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                result = await self.run_once()
-                # a full batch means more may be waiting: go again at once
-                if len(result.closed) >= self.batch_size:
-                    continue
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("not-engaged sweep failed; trying again next interval")
-            await asyncio.sleep(self.interval_seconds)
+        await self.periodic.stop()
