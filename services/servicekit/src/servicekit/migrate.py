@@ -22,8 +22,11 @@ def alembic_config(ini_path: Path, url: str) -> Config:
     return config
 
 
-def upgrade(ini_path: Path, url: str, revision: str = "head") -> None:
-    """Migrate the database at `url` (blocking; call from a thread inside an event loop)."""
+def upgrade(ini_path: Path, url: str, revision: str = "heads") -> None:
+    """Migrate the database at `url` (blocking; call from a thread inside an event loop).
+
+    "heads" brings both histories up to date: the service's own and the kit tables' branch
+    (`servicekit.migrations`), which the service's first revision depends on."""
     command.upgrade(alembic_config(ini_path, url), revision)
 
 

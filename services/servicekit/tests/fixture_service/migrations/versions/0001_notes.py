@@ -1,4 +1,4 @@
-"""The kit tables and the notes table.
+"""The notes table, on top of the kit tables from servicekit's own branch.
 
 Revision ID: 0001
 Revises:
@@ -11,18 +11,17 @@ from alembic import op
 from sqlalchemy import Column, MetaData, Table, Text
 
 from servicekit.db import GUID, UTCDateTime, new_metadata
-from servicekit.tables import kit_tables
+from servicekit.migrations import FIRST
 
 revision = "0001"
 down_revision = None
 branch_labels = None
-depends_on = None
+depends_on = FIRST
 
 
 def _snapshot() -> MetaData:
     """The schema as of this revision, frozen here (models may move on; migrations do not)."""
     metadata = new_metadata()
-    kit_tables(metadata)
     Table(
         "notes",
         metadata,
