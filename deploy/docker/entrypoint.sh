@@ -4,7 +4,8 @@
 # settings prefix is the first word in capitals (REFERRAL_).
 #
 #   serve            run the API with uvicorn on $PORT (default 8000); the image's default
-#   migrate [REV]    alembic upgrade to REV (default head) on the service's own database
+#   migrate [REV]    alembic upgrade to REV (default heads: the service's revisions and the
+#                    kit tables' from servicekit) on the service's own database
 #   wait-for-schema  wait until that database is at the head of the migrations this image
 #                    carries (an init container: a new version never serves an old schema)
 #   seed             load the demonstration data, where the service has a seed module
@@ -27,7 +28,7 @@ case "$command" in
       --proxy-headers "$@"
     ;;
   migrate)
-    exec alembic -c "$ALEMBIC_INI" upgrade "${1:-head}"
+    exec alembic -c "$ALEMBIC_INI" upgrade "${1:-heads}"
     ;;
   wait-for-schema)
     exec python "$HERE/schema_status.py" --ini "$ALEMBIC_INI" \

@@ -28,9 +28,15 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 
 def known_revisions(ini: str) -> tuple[set[str], set[str]]:
-    """The head revisions of the image's migrations, and every revision it knows."""
+    """The head revisions of the image's migrations, and every revision it knows.
+
+    The heads are those a fully migrated database records: the service's own, and the kit
+    tables' (servicekit's branch) only where no revision of the service depends on it, since
+    Alembic keeps no row for a revision that a recorded one depends on.
+    """
     script = ScriptDirectory.from_config(Config(ini))
-    return set(script.get_heads()), {rev.revision for rev in script.walk_revisions()}
+    heads = {rev.revision for rev in script.get_revisions("heads") if rev is not None}
+    return heads, {rev.revision for rev in script.walk_revisions()}
 
 
 async def current_revisions(url: str) -> set[str]:

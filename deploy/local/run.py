@@ -161,7 +161,7 @@ def service_env(
 
 def migrate_and_seed(service: Service, env: dict[str, str]) -> None:
     subprocess.run(  # noqa: S603
-        [str(BIN / "alembic"), "-c", str(service.directory / "alembic.ini"), "upgrade", "head"],
+        [str(BIN / "alembic"), "-c", str(service.directory / "alembic.ini"), "upgrade", "heads"],
         env=env,
         check=True,
         cwd=service.directory,

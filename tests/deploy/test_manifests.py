@@ -727,6 +727,7 @@ def test_dockerignore_lets_in_what_the_image_copies_and_nothing_else() -> None:
         "services/contracts/src/contracts/envelope.py",
         "services/contracts/src/contracts/schemas/referral.submitted.v1.json",
         "services/servicekit/src/servicekit/app.py",
+        "services/servicekit/src/servicekit/migrations/versions/k0001_kit_tables.py",
         "services/referral-api/pyproject.toml",
         "services/referral-api/alembic.ini",
         "services/referral-api/migrations/env.py",

@@ -139,7 +139,7 @@ async def test_existing_cases_take_the_provider_serving_their_force(empty_databa
         [("demo-provider", "demo"), ("demo-provider", "northshire"), ("other-provider", "west")],
         ["demo", "northshire", "west", "eastshire"],
     )
-    await migrate(url, "head")
+    await migrate(url, "heads")
     assert await providers_of_cases(url) == {
         cases["demo"]: "demo-provider",
         cases["northshire"]: "demo-provider",
@@ -171,7 +171,7 @@ async def test_a_force_with_several_providers_stops_the_migration_and_changes_no
         ["demo", "west"],
     )
     with pytest.raises(RuntimeError) as refused:
-        await migrate(url, "head")
+        await migrate(url, "heads")
     message = str(refused.value)
     assert "demo" in message and "demo-provider" in message and "second-provider" in message
     assert "other-provider" not in message
@@ -196,15 +196,15 @@ async def test_a_force_with_several_providers_stops_the_migration_and_changes_no
             )
     finally:
         await engine.dispose()
-    await migrate(url, "head")
+    await migrate(url, "heads")
     assert set((await providers_of_cases(url)).values()) == {"demo-provider", "other-provider"}
 
 
 async def test_the_migration_downgrades(empty_database: str) -> None:
     url = empty_database
     await before_the_migration(url, [("demo-provider", "demo")], ["demo"])
-    await migrate(url, "head")
+    await migrate(url, "heads")
     await downgrade(url, BEFORE)
     assert "provider_id" not in await columns_of_cases(url)
-    await migrate(url, "head")
+    await migrate(url, "heads")
     assert list((await providers_of_cases(url)).values()) == ["demo-provider"]
