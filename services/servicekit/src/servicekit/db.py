@@ -7,7 +7,8 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from sqlalchemy import Column, DateTime, MetaData, String, TypeDecorator, delete, event
 from sqlalchemy.engine import Dialect
@@ -71,6 +72,50 @@ class GUID(TypeDecorator[uuid.UUID]):
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> uuid.UUID | None:
         return None if value is None else uuid.UUID(value)
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class StringEnum(TypeDecorator[E]):
+    """An enum stored as its value in a VARCHAR(length) and read back as the enum.
+
+    The column is the String(length) it would be without the enum, so a string column becomes
+    a StringEnum with no migration and no change to what is stored. Writing accepts a member
+    or its value and refuses anything else; reading a value outside the enum fails, naming it.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+        self.length = length
+
+    def _choices(self) -> str:
+        return ", ".join(member.value for member in self.enum)
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        try:
+            return self.enum(value).value
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not a {self.enum.__name__}: use one of {self._choices()}"
+            ) from None
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        if value is None:
+            return None
+        try:
+            return self.enum(value)
+        except ValueError:
+            raise LookupError(
+                f"the database holds {value!r}, which is not a {self.enum.__name__} "
+                f"({self._choices()}): add it to the enum or migrate the rows"
+            ) from None
 
 
 def is_sqlite(url: str) -> bool:
