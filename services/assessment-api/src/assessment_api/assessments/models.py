@@ -14,8 +14,9 @@ from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assessment_api.db import Base
+from contracts.vocabulary import Pathway
 from servicekit.crypto import Encrypted, EncryptedJSON
-from servicekit.db import GUID, UTCDateTime
+from servicekit.db import GUID, StringEnum, UTCDateTime
 
 
 class Assessment(Base):
@@ -34,7 +35,7 @@ class Assessment(Base):
     # on completion: each score with its instrument version, the allocation and its reasons
     scores: Mapped[list[dict[str, Any]] | None] = mapped_column(EncryptedJSON(), nullable=True)
     reasons: Mapped[list[dict[str, Any]] | None] = mapped_column(EncryptedJSON(), nullable=True)
-    proposed_pathway: Mapped[str | None] = mapped_column(String(30), nullable=True)
-    pathway: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    proposed_pathway: Mapped[Pathway | None] = mapped_column(StringEnum(Pathway, 30), nullable=True)
+    pathway: Mapped[Pathway | None] = mapped_column(StringEnum(Pathway, 30), nullable=True)
     overridden: Mapped[bool] = mapped_column(Boolean, default=False)
     override_reason: Mapped[str | None] = mapped_column(Encrypted(), nullable=True)

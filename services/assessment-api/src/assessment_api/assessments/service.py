@@ -226,8 +226,8 @@ async def complete(
     assessment.completed_by = worker.subject
     assessment.scores = [s.as_dict() for s in scored.scores]
     assessment.reasons = [{"code": r.code.value, "text": r.text} for r in proposal.reasons]
-    assessment.proposed_pathway = proposal.pathway.value
-    assessment.pathway = allocation.pathway.value
+    assessment.proposed_pathway = proposal.pathway
+    assessment.pathway = allocation.pathway
     assessment.overridden = allocation.overridden
     assessment.override_reason = allocation.override_reason
     if not await case_repository.transition(

@@ -47,7 +47,7 @@ class ReferralHandlers:
                 "withdrawn",
                 event.data.referral_id,
             )
-        elif case.status != CaseStatus.withdrawn.value:
+        elif case.status != CaseStatus.withdrawn:
             log.info(
                 "referral %s withdrawn after its case closed as %s: the case keeps that outcome",
                 event.data.referral_id,

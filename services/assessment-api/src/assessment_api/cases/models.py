@@ -11,8 +11,9 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assessment_api.db import Base
+from contracts.vocabulary import Substance, WithdrawalReason
 from servicekit.crypto import Encrypted
-from servicekit.db import GUID, UTCDateTime
+from servicekit.db import GUID, StringEnum, UTCDateTime
 
 
 class CaseStatus(StrEnum):
@@ -24,6 +25,25 @@ class CaseStatus(StrEnum):
 
 
 OPEN_STATUSES = (CaseStatus.awaiting_contact, CaseStatus.contacted)
+
+
+class ContactChannel(StrEnum):
+    phone = "phone"
+    sms = "sms"
+    email = "email"
+    letter = "letter"
+
+
+class ContactResult(StrEnum):
+    answered = "answered"
+    no_answer = "no_answer"
+    voicemail = "voicemail"
+    wrong_number = "wrong_number"
+    declined = "declined"
+    callback_requested = "callback_requested"
+    message_sent = "message_sent"
+    replied = "replied"
+    undeliverable = "undeliverable"
 
 
 class Case(Base):
@@ -41,13 +61,13 @@ class Case(Base):
     # when no provider served the force then (on no queue until one is configured for it)
     provider_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     area: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[CaseStatus] = mapped_column(StringEnum(CaseStatus, 20))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), comment="Referral submitted.")
     first_contact_due: Mapped[datetime] = mapped_column(UTCDateTime())
     engagement_deadline: Mapped[datetime] = mapped_column(UTCDateTime())
     # the next deadline the queue is ordered by: first contact, then the engagement deadline
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    main_substance: Mapped[str] = mapped_column(String(30))
+    main_substance: Mapped[Substance] = mapped_column(StringEnum(Substance, 30))
     substances: Mapped[list[str]] = mapped_column(JSON)
     age_years: Mapped[int] = mapped_column(Integer)
     is_rereferral: Mapped[bool] = mapped_column(Boolean)
@@ -65,7 +85,9 @@ class Case(Base):
 
     first_contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    withdrawal_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    withdrawal_reason: Mapped[WithdrawalReason | None] = mapped_column(
+        StringEnum(WithdrawalReason, 40), nullable=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -77,8 +99,8 @@ class ContactAttempt(Base):
     id: Mapped[uuid.UUID] = mapped_column(GUID(), primary_key=True)
     case_id: Mapped[uuid.UUID] = mapped_column(GUID(), ForeignKey("cases.id"))
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    channel: Mapped[str] = mapped_column(String(10))
-    result: Mapped[str] = mapped_column(String(30))
+    channel: Mapped[ContactChannel] = mapped_column(StringEnum(ContactChannel, 10))
+    result: Mapped[ContactResult] = mapped_column(StringEnum(ContactResult, 30))
     note: Mapped[str | None] = mapped_column(Encrypted(), nullable=True)
     recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -91,6 +113,6 @@ class ReferralWithdrawal(Base):
     __tablename__ = "referral_withdrawals"
 
     referral_id: Mapped[uuid.UUID] = mapped_column(GUID(), primary_key=True)
-    reason: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[WithdrawalReason] = mapped_column(StringEnum(WithdrawalReason, 40))
     withdrawn_at: Mapped[datetime] = mapped_column(UTCDateTime())
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -111,7 +111,7 @@ async def withdraw_open(
             Case.status.in_([s.value for s in OPEN_STATUSES]),
         )
         .values(
-            status=CaseStatus.withdrawn.value,
+            status=CaseStatus.withdrawn,
             withdrawal_reason=reason,
             closed_at=withdrawn_at,
             updated_at=now,
@@ -211,11 +211,11 @@ async def mark_first_contact(
         .where(
             Case.id == case_id,
             Case.first_contacted_at.is_(None),
-            Case.status == CaseStatus.awaiting_contact.value,
+            Case.status == CaseStatus.awaiting_contact,
         )
         .values(
             first_contacted_at=at,
-            status=CaseStatus.contacted.value,
+            status=CaseStatus.contacted,
             due_at=engagement_deadline,
         )
         .execution_options(synchronize_session=False)
@@ -237,10 +237,10 @@ async def transition(
     With `before_deadline`, the case changes only when its engagement deadline is on or before
     that moment (the not-engaged sweep).
     """
-    query = update(Case).where(Case.id == case_id, Case.status == from_status.value)
+    query = update(Case).where(Case.id == case_id, Case.status == from_status)
     if before_deadline is not None:
         query = query.where(Case.engagement_deadline <= before_deadline)
-    values: dict[str, object] = {"status": to_status.value, "updated_at": now}
+    values: dict[str, object] = {"status": to_status, "updated_at": now}
     if to_status not in OPEN_STATUSES:
         values["closed_at"] = now
     result = await session.execute(

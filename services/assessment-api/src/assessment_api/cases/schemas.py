@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from assessment_api.cases.models import CaseStatus
+from assessment_api.cases.models import CaseStatus, ContactChannel, ContactResult
 from contracts.vocabulary import NeedDomain, Pathway, SafeguardingCategory, Substance
 from servicekit.types import IsoDateTime
 
@@ -20,25 +19,6 @@ class Strict(BaseModel):
     """Unknown fields are refused so a typo (or a score) is never silently dropped."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class ContactChannel(StrEnum):
-    phone = "phone"
-    sms = "sms"
-    email = "email"
-    letter = "letter"
-
-
-class ContactResult(StrEnum):
-    answered = "answered"
-    no_answer = "no_answer"
-    voicemail = "voicemail"
-    wrong_number = "wrong_number"
-    declined = "declined"
-    callback_requested = "callback_requested"
-    message_sent = "message_sent"
-    replied = "replied"
-    undeliverable = "undeliverable"
 
 
 # Results that mean the worker reached the person (the first one publishes case.contacted.v1).

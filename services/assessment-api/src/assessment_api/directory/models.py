@@ -9,7 +9,8 @@ from sqlalchemy import JSON, Boolean, ForeignKeyConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assessment_api.db import Base
-from servicekit.db import UTCDateTime
+from contracts.vocabulary import NeedDomain
+from servicekit.db import StringEnum, UTCDateTime
 
 
 class DirectoryService(Base):
@@ -45,7 +46,7 @@ class DirectoryServiceNeed(Base):
 
     force_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     service_id: Mapped[str] = mapped_column(String(100), primary_key=True)
-    need: Mapped[str] = mapped_column(String(40), primary_key=True)
+    need: Mapped[NeedDomain] = mapped_column(StringEnum(NeedDomain, 40), primary_key=True)
 
 
 class DirectoryServiceArea(Base):

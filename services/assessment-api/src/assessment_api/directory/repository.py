@@ -34,7 +34,7 @@ async def search(
             exists().where(
                 DirectoryServiceNeed.force_id == DirectoryService.force_id,
                 DirectoryServiceNeed.service_id == DirectoryService.id,
-                DirectoryServiceNeed.need == need.value,
+                DirectoryServiceNeed.need == need,
             )
         )
     if district is not None:
@@ -85,5 +85,5 @@ async def get(*, session: AsyncSession, force_id: str, service_id: str) -> Direc
 
 
 async def meets(*, session: AsyncSession, force_id: str, service_id: str, need: NeedDomain) -> bool:
-    found = await session.get(DirectoryServiceNeed, (force_id, service_id, need.value))
+    found = await session.get(DirectoryServiceNeed, (force_id, service_id, need))
     return found is not None

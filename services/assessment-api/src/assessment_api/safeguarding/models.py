@@ -10,8 +10,9 @@ from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assessment_api.db import Base
+from contracts.vocabulary import SafeguardingCategory
 from servicekit.crypto import Encrypted
-from servicekit.db import GUID, UTCDateTime
+from servicekit.db import GUID, StringEnum, UTCDateTime
 
 
 class SafeguardingStatus(StrEnum):
@@ -29,11 +30,11 @@ class SafeguardingReferral(Base):
     id: Mapped[uuid.UUID] = mapped_column(GUID(), primary_key=True)
     case_id: Mapped[uuid.UUID] = mapped_column(GUID(), ForeignKey("cases.id"))
     force_id: Mapped[str] = mapped_column(String(64))
-    category: Mapped[str] = mapped_column(String(30))
+    category: Mapped[SafeguardingCategory] = mapped_column(StringEnum(SafeguardingCategory, 30))
     concern: Mapped[str] = mapped_column(Encrypted())
     referred_to: Mapped[str] = mapped_column(Encrypted())
     urgent: Mapped[bool] = mapped_column(Boolean)
-    status: Mapped[str] = mapped_column(String(10))
+    status: Mapped[SafeguardingStatus] = mapped_column(StringEnum(SafeguardingStatus, 10))
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
     raised_by: Mapped[str] = mapped_column(String(200))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

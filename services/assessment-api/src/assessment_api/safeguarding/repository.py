@@ -84,14 +84,14 @@ async def claim_open(
     *, session: AsyncSession, referral_id: uuid.UUID, close: bool, now: datetime, by: str
 ) -> bool:
     """Lock an open referral for a follow-up (closing it when asked); False when closed."""
-    values: dict[str, object] = {"status": SafeguardingStatus.open.value}
+    values: dict[str, object] = {"status": SafeguardingStatus.open}
     if close:
-        values = {"status": SafeguardingStatus.closed.value, "closed_at": now, "closed_by": by}
+        values = {"status": SafeguardingStatus.closed, "closed_at": now, "closed_by": by}
     result = await session.execute(
         update(SafeguardingReferral)
         .where(
             SafeguardingReferral.id == referral_id,
-            SafeguardingReferral.status == SafeguardingStatus.open.value,
+            SafeguardingReferral.status == SafeguardingStatus.open,
         )
         .values(**values)
         .execution_options(synchronize_session=False)

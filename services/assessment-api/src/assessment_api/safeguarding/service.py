@@ -31,7 +31,7 @@ async def raise_referral(
 ) -> SafeguardingReferral:
     """Record the referral (open until followed up and closed) and stage its event."""
     now = now or datetime.now(UTC)
-    if case.status == CaseStatus.withdrawn.value:
+    if case.status == CaseStatus.withdrawn:
         raise case_conflict(
             "The police withdrew this referral; raise the concern outside this case."
         )
@@ -40,11 +40,11 @@ async def raise_referral(
         id=uuid.uuid4(),
         case_id=case.id,
         force_id=case.force_id,
-        category=payload.category.value,
+        category=payload.category,
         concern=payload.concern,
         referred_to=payload.referred_to,
         urgent=payload.urgent,
-        status=SafeguardingStatus.open.value,
+        status=SafeguardingStatus.open,
         raised_at=now,
         raised_by=raised_by,
     )

@@ -9,8 +9,9 @@ from sqlalchemy import ForeignKey, ForeignKeyConstraint, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assessment_api.db import Base
+from contracts.vocabulary import NeedDomain
 from servicekit.crypto import Encrypted
-from servicekit.db import GUID, UTCDateTime
+from servicekit.db import GUID, StringEnum, UTCDateTime
 
 
 class SupportReferral(Base):
@@ -28,7 +29,7 @@ class SupportReferral(Base):
     case_id: Mapped[uuid.UUID] = mapped_column(GUID(), ForeignKey("cases.id"))
     service_force_id: Mapped[str] = mapped_column(String(64))
     service_id: Mapped[str] = mapped_column(String(100))
-    need: Mapped[str] = mapped_column(String(40))
+    need: Mapped[NeedDomain] = mapped_column(StringEnum(NeedDomain, 40))
     note: Mapped[str | None] = mapped_column(Encrypted(), nullable=True)
     referred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     referred_by: Mapped[str] = mapped_column(String(200))

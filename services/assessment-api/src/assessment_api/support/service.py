@@ -57,7 +57,7 @@ async def refer(
         case_id=case.id,
         service_force_id=service.force_id,
         service_id=service.id,
-        need=payload.need_domain.value,
+        need=payload.need_domain,
         note=payload.note,
         referred_at=now,
         referred_by=referred_by,

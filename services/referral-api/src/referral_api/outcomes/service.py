@@ -61,8 +61,8 @@ async def close(
     """
     if is_closed(referral):
         return None
-    referral.status = ReferralStatus(outcome.value).value
-    referral.outcome = outcome.value
+    referral.status = ReferralStatus(outcome.value)
+    referral.outcome = outcome
     referral.closed_at = at
     bar: Bar | None = None
     if outcome is ReferralOutcome.not_engaged:

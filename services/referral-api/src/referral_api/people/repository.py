@@ -39,7 +39,7 @@ def _history_query() -> Select[datetime | None, bool, bool]:
         exists().where(
             referrals.force_id == force_id,
             referrals.person_key == person_key,
-            referrals.status != ReferralStatus.withdrawn.value,
+            referrals.status != ReferralStatus.withdrawn,
         ),
     )
 

@@ -9,9 +9,17 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from contracts.vocabulary import (
+    EncounterOrigin,
+    ReferralOutcome,
+    ReferralStatus,
+    Substance,
+    WithdrawalReason,
+)
 from referral_api.db import Base
+from servicekit.auth import Role
 from servicekit.crypto import Encrypted
-from servicekit.db import GUID, UTCDateTime
+from servicekit.db import GUID, StringEnum, UTCDateTime
 
 
 class Referral(Base):
@@ -27,12 +35,16 @@ class Referral(Base):
     force_id: Mapped[str] = mapped_column(ForeignKey("forces.id"))
     officer_subject: Mapped[str] = mapped_column(String(200))
     officer_key: Mapped[str] = mapped_column(String(64))
-    submitted_by_role: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20))
+    submitted_by_role: Mapped[Role] = mapped_column(StringEnum(Role, 20))
+    status: Mapped[ReferralStatus] = mapped_column(StringEnum(ReferralStatus, 20))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
-    withdrawal_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    outcome: Mapped[ReferralOutcome | None] = mapped_column(
+        StringEnum(ReferralOutcome, 20), nullable=True
+    )
+    withdrawal_reason: Mapped[WithdrawalReason | None] = mapped_column(
+        StringEnum(WithdrawalReason, 40), nullable=True
+    )
     withdrawal_note: Mapped[str | None] = mapped_column(Encrypted(), nullable=True)
 
     # the person (encrypted: name, birth date, contact, gender, ethnicity)
@@ -55,10 +67,10 @@ class Referral(Base):
     encounter_at: Mapped[datetime] = mapped_column(UTCDateTime())
     area: Mapped[str] = mapped_column(String(64))
     place: Mapped[str | None] = mapped_column(Encrypted(), nullable=True)
-    origin: Mapped[str] = mapped_column(String(30))
+    origin: Mapped[EncounterOrigin] = mapped_column(StringEnum(EncounterOrigin, 30))
     crime_reference: Mapped[str | None] = mapped_column(Encrypted(), nullable=True)
     substances: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    main_substance: Mapped[str] = mapped_column(String(30))
+    main_substance: Mapped[Substance] = mapped_column(StringEnum(Substance, 30))
 
     # eligibility and agreement
     rule_set_version: Mapped[str] = mapped_column(String(64))

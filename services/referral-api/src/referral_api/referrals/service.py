@@ -125,8 +125,8 @@ async def submit(
         officer_key=officer_key(
             identity_key=settings.identity_key, force_id=force.id, officer_subject=officer_subject
         ),
-        submitted_by_role=principal.role.value,
-        status=ReferralStatus.submitted.value,
+        submitted_by_role=principal.role,
+        status=ReferralStatus.submitted,
         submitted_at=now,
         person_key=key,
         given_name=person.given_name,
@@ -145,10 +145,10 @@ async def submit(
         encounter_at=encounter_at,
         area=payload.encounter.area,
         place=payload.encounter.place,
-        origin=payload.encounter.origin.value,
+        origin=payload.encounter.origin,
         crime_reference=payload.encounter.crime_reference,
         substances=[s.model_dump(mode="json", exclude_none=True) for s in payload.substances],
-        main_substance=payload.main.value,
+        main_substance=payload.main,
         rule_set_version=decision.rule_set_version,
         eligibility_answers={k: v for k, v in answers.items() if v is not None},
         agreement_recorded_at=payload.agreement.recorded_at.astimezone(UTC),
@@ -233,7 +233,7 @@ async def withdraw(
     now = now or datetime.now(UTC)
     if outcome_service.is_closed(referral):
         raise referral_closed(referral.status)
-    referral.withdrawal_reason = payload.reason.value
+    referral.withdrawal_reason = payload.reason
     referral.withdrawal_note = payload.note
     await add_event(
         session,
