@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from referral_api.dependencies import ForceDep
-from referral_api.forces.schemas import Area, ForceOut
+from referral_api.forces.schemas import ForceOut
 from servicekit.auth import Role, Scope, require_roles
 
 router = APIRouter(prefix="/v1", tags=["force"])
@@ -22,11 +22,4 @@ router = APIRouter(prefix="/v1", tags=["force"])
 )
 async def get_force(force: ForceDep) -> ForceOut:
     """The caller's force: its areas and scheme settings."""
-    return ForceOut(
-        id=force.id,
-        name=force.name,
-        areas=[Area.model_validate(a) for a in force.areas],
-        bar_months=force.bar_months,
-        engagement_window_days=force.engagement_window_days,
-        suggested_outcome_code=force.suggested_outcome_code,
-    )
+    return ForceOut.of(force)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from servicekit.schemas import FromRow
+
 
 class Area(BaseModel):
     code: str
     name: str
 
 
-class ForceOut(BaseModel):
+class ForceOut(FromRow):
     id: str
     name: str
     areas: list[Area]

@@ -44,7 +44,7 @@ async def list_visible(
     """Newest first, keyset-paginated on (submitted_at, id)."""
     query = visible_to(principal)
     if statuses:
-        query = query.where(Referral.status.in_([s.value for s in statuses]))
+        query = query.where(Referral.status.in_(statuses))
     if submitted_from is not None:
         query = query.where(Referral.submitted_at >= submitted_from)
     if submitted_before is not None:
@@ -58,4 +58,4 @@ async def list_visible(
             )
         )
     query = query.order_by(Referral.submitted_at.desc(), Referral.id.desc()).limit(limit)
-    return list((await session.scalars(query)).all())  # type: ignore[arg-type]
+    return list((await session.scalars(query)).all())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
@@ -16,8 +16,6 @@ from referral_api.exceptions import invalid_field, referral_not_found
 from referral_api.referrals import repository, service
 from referral_api.referrals.models import Referral
 from referral_api.referrals.schemas import (
-    EncounterSummary,
-    PersonSummary,
     ReferralCreated,
     ReferralIn,
     ReferralOut,
@@ -58,30 +56,12 @@ SEES_REREFERRAL = frozenset({Role.supervisor, Role.integration})
 
 
 def _out(referral: Referral, principal: Principal) -> ReferralOut:
-    status = ReferralStatus(referral.status)
-    return ReferralOut(
-        id=referral.id,
-        reference=referral.reference,
-        status=status,
-        engagement=ENGAGEMENT[status],
-        outcome=referral.outcome,  # type: ignore[arg-type]
-        suggested_outcome_code=referral.suggested_outcome_code,
-        submitted_at=referral.submitted_at,
-        closed_at=referral.closed_at,
-        officer_id=referral.officer_subject,
-        person=PersonSummary(
-            given_name=referral.given_name,
-            family_name=referral.family_name,
-            date_of_birth=date.fromisoformat(referral.date_of_birth),
-        ),
-        encounter=EncounterSummary(
-            occurred_at=referral.encounter_at,
-            area=referral.area,
-            origin=referral.origin,  # type: ignore[arg-type]
-            crime_reference=referral.crime_reference,
-        ),
+    return ReferralOut.of(
+        referral,
+        engagement=ENGAGEMENT[referral.status],
+        person=referral,
+        encounter=referral,
         substances=[s["substance"] for s in referral.substances],
-        main_substance=referral.main_substance,  # type: ignore[arg-type]
         is_rereferral=referral.is_rereferral if principal.role in SEES_REREFERRAL else None,
     )
 

@@ -32,6 +32,7 @@ from contracts.vocabulary import (
     WithdrawalReason,
 )
 from referral_api.eligibility.rules import Decision
+from servicekit.schemas import FromRow
 from servicekit.types import IsoDate, IsoDateTime, Number
 
 # An encounter can be queued on a phone with no signal for a while, but not for weeks.
@@ -223,20 +224,23 @@ class ReferralCreated(BaseModel):
     rule_set_version: str
 
 
-class PersonSummary(BaseModel):
+class PersonSummary(FromRow):
     given_name: str
     family_name: str
     date_of_birth: date
 
 
-class EncounterSummary(BaseModel):
-    occurred_at: datetime
+class EncounterSummary(FromRow):
+    occurred_at: datetime = Field(validation_alias="encounter_at")
     area: str
     origin: EncounterOrigin
     crime_reference: str | None
 
 
-class ReferralOut(BaseModel):
+# Read from a Referral row; `engagement`, `substances`, `person` and `encounter` (the row again)
+# are given, and `is_rereferral` is None for a role that may not see it.
+class ReferralOut(FromRow):
+
     id: uuid.UUID
     reference: str
     status: ReferralStatus
@@ -248,7 +252,7 @@ class ReferralOut(BaseModel):
     suggested_outcome_code: int
     submitted_at: datetime
     closed_at: datetime | None
-    officer_id: str
+    officer_id: str = Field(validation_alias="officer_subject")
     person: PersonSummary
     encounter: EncounterSummary
     substances: list[Substance]
