@@ -11,12 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assessment_api.assessments import repository, service
 from assessment_api.assessments.models import Assessment
 from assessment_api.assessments.schemas import (
-    AllocationOut,
     AssessmentIn,
     AssessmentOut,
     CompletionIn,
-    ProposalOut,
-    ReasonOut,
     ScoreOut,
     example_assessment,
     example_override,
@@ -44,37 +41,15 @@ def assessment_out(case: Case, assessment: Assessment) -> AssessmentOut:
         scores = [ScoreOut.model_validate(s) for s in assessment.scores or []]
     else:
         scores = [ScoreOut.model_validate(s.as_dict()) for s in scored.scores]
-    return AssessmentOut(
-        id=assessment.id,
-        case_id=case.id,
-        status=assessment.status,
+    return AssessmentOut.of(
+        assessment,
         main_substance=scored.main_substance,
         answers=scored.answers,
         scores=scores,
         missing=[] if completed else scored.missing,
-        proposal=(
-            ProposalOut(
-                pathway=proposal.pathway,
-                reasons=[ReasonOut(code=r.code.value, text=r.text) for r in proposal.reasons],
-                dependence_indicated=proposal.dependence_indicated,
-            )
-            if proposal
-            else None
-        ),
-        allocation=(
-            AllocationOut(
-                pathway=assessment.pathway,  # type: ignore[arg-type]
-                proposed_pathway=assessment.proposed_pathway,  # type: ignore[arg-type]
-                overridden=assessment.overridden,
-                override_reason=assessment.override_reason,
-                reasons=[ReasonOut.model_validate(r) for r in assessment.reasons or []],
-            )
-            if completed
-            else None
-        ),
-        started_at=assessment.started_at,
-        updated_at=assessment.updated_at,
-        completed_at=assessment.completed_at,
+        # the rule's proposal while in progress; on completion, the allocation stored then
+        proposal=proposal,
+        allocation=assessment if completed else None,
     )
 
 

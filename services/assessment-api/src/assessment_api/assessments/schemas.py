@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from assessment_api.instruments.answers import AuditAnswers, AuditCAnswers, PgsiAnswers, SdsAnswers
 from contracts.vocabulary import NeedAction, NeedDomain, NeedLevel, Pathway, Substance
+from servicekit.schemas import FromRow
 from servicekit.types import Count, Flag
 
 
@@ -175,18 +176,18 @@ class ScoreOut(BaseModel):
     cutoff_version: str | None = None
 
 
-class ReasonOut(BaseModel):
+class ReasonOut(FromRow):
     code: str
     text: str
 
 
-class ProposalOut(BaseModel):
+class ProposalOut(FromRow):
     pathway: Pathway
     reasons: list[ReasonOut]
     dependence_indicated: bool
 
 
-class AllocationOut(BaseModel):
+class AllocationOut(FromRow):
     pathway: Pathway
     proposed_pathway: Pathway
     overridden: bool
@@ -194,7 +195,7 @@ class AllocationOut(BaseModel):
     reasons: list[ReasonOut]
 
 
-class AssessmentOut(BaseModel):
+class AssessmentOut(FromRow):
     id: uuid.UUID
     case_id: uuid.UUID
     status: str = Field(description="in_progress or completed")

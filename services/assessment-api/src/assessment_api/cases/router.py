@@ -14,14 +14,12 @@ from assessment_api.cases import repository, service
 from assessment_api.cases.models import OPEN_STATUSES, Case, CaseStatus, ContactAttempt
 from assessment_api.cases.schemas import (
     REACHED,
-    AssessmentState,
     CaseOut,
     CasePage,
     CaseSummary,
     ContactAttemptCreated,
     ContactAttemptIn,
     ContactAttemptOut,
-    ContactDetailsOut,
     SafeguardingSummary,
     SupportReferralSummary,
     example_contact_attempt,
@@ -52,39 +50,12 @@ async def visible_case(session: AsyncSession, worker: Worker, case_id: uuid.UUID
     return case
 
 
-def summary(case: Case, *, attempts: int, now: datetime) -> CaseSummary:
-    status = CaseStatus(case.status)
-    return CaseSummary(
-        id=case.id,
-        referral_id=case.referral_id,
-        reference=case.reference,
-        force_id=case.force_id,
-        area=case.area,
-        status=status,
-        received_at=case.received_at,
-        first_contact_due=case.first_contact_due,
-        engagement_deadline=case.engagement_deadline,
-        due_at=case.due_at,
-        overdue=status in OPEN_STATUSES and case.due_at < now,
-        attempts=attempts,
-        main_substance=case.main_substance,  # type: ignore[arg-type]
-        preferred_language=case.preferred_language,
-        interpreter_needed=case.interpreter_needed,
-        easy_read=case.easy_read,
-    )
+def is_overdue(case: Case, now: datetime) -> bool:
+    return case.status in OPEN_STATUSES and case.due_at < now
 
 
 def attempt_out(attempt: ContactAttempt) -> ContactAttemptOut:
-    return ContactAttemptOut(
-        id=attempt.id,
-        case_id=attempt.case_id,
-        attempted_at=attempt.attempted_at,
-        channel=attempt.channel,  # type: ignore[arg-type]
-        result=attempt.result,  # type: ignore[arg-type]
-        reached=attempt.result in REACHED,
-        note=attempt.note,
-        recorded_by=attempt.recorded_by,
-    )
+    return ContactAttemptOut.of(attempt, reached=attempt.result in REACHED)
 
 
 def _day_start(day: date) -> datetime:
@@ -137,7 +108,10 @@ async def list_cases(
     counts = await repository.attempt_counts(session=session, case_ids=[c.id for c in page])
     last = page[-1] if page else None
     return CasePage(
-        items=[summary(c, attempts=counts.get(c.id, 0), now=now) for c in page],
+        items=[
+            CaseSummary.of(c, attempts=counts.get(c.id, 0), overdue=is_overdue(c, now))
+            for c in page
+        ],
         next_cursor=(
             cursors.encode(last.due_at, last.received_at, last.id) if more and last else None
         ),
@@ -149,53 +123,18 @@ async def case_out(session: AsyncSession, case: Case, *, now: datetime) -> CaseO
     assessment = await assessment_repository.for_case(session=session, case_id=case.id)
     supports = await support_repository.for_case(session=session, case_id=case.id)
     safeguarding = await safeguarding_repository.for_case(session=session, case_id=case.id)
-    return CaseOut(
-        **summary(case, attempts=len(attempts), now=now).model_dump(),
-        contact=ContactDetailsOut(
-            given_name=case.given_name,
-            family_name=case.family_name,
-            date_of_birth=date.fromisoformat(case.date_of_birth),
-            phone=case.phone,
-            email=case.email,
-            postcode=case.postcode,
-            preferred_language=case.preferred_language,
-            interpreter_needed=case.interpreter_needed,
-            easy_read=case.easy_read,
-        ),
-        age_years=case.age_years,
-        substances=case.substances,  # type: ignore[arg-type]
-        is_rereferral=case.is_rereferral,
-        first_contacted_at=case.first_contacted_at,
-        closed_at=case.closed_at,
-        withdrawal_reason=case.withdrawal_reason,
+    return CaseOut.of(
+        case,
+        overdue=is_overdue(case, now),
+        attempts=len(attempts),
+        contact=case,
         contact_attempts=[attempt_out(a) for a in attempts],
-        assessment=(
-            AssessmentState(
-                status=assessment.status,
-                pathway=assessment.pathway,  # type: ignore[arg-type]
-                overridden=assessment.overridden,
-            )
-            if assessment
-            else None
-        ),
+        assessment=assessment,
         support_referrals=[
-            SupportReferralSummary(
-                id=referral.id,
-                service_id=referral.service_id,
-                service_name=name,
-                need_domain=referral.need,  # type: ignore[arg-type]
-                referred_at=referral.referred_at,
-            )
-            for referral, name in supports
+            SupportReferralSummary.of(referral, service_name=name) for referral, name in supports
         ],
         safeguarding_referrals=[
-            SafeguardingSummary(
-                id=s.id,
-                category=s.category,  # type: ignore[arg-type]
-                status=s.status,
-                raised_at=s.raised_at,
-                needs_follow_up=s.status == SafeguardingStatus.open.value,
-            )
+            SafeguardingSummary.of(s, needs_follow_up=s.status is SafeguardingStatus.open)
             for s in safeguarding
         ],
     )
@@ -267,9 +206,10 @@ async def record_contact_attempt(
         attempt, first = await service.record_contact_attempt(
             session=session, case=case, payload=body, recorded_by=worker.subject
         )
-        created = ContactAttemptCreated(
-            **attempt_out(attempt).model_dump(),
-            case_status=CaseStatus(case.status),
+        created = ContactAttemptCreated.of(
+            attempt,
+            reached=attempt.result in REACHED,
+            case_status=case.status,
             first_contact=first,
         )
         return StoredResponse(

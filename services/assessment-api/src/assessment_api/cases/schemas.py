@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from assessment_api.cases.models import CaseStatus, ContactChannel, ContactResult
 from contracts.vocabulary import NeedDomain, Pathway, SafeguardingCategory, Substance
+from servicekit.schemas import FromRow
 from servicekit.types import IsoDateTime
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -82,7 +83,7 @@ class ContactAttemptIn(Strict):
         return value
 
 
-class ContactAttemptOut(BaseModel):
+class ContactAttemptOut(FromRow):
     id: uuid.UUID
     case_id: uuid.UUID
     attempted_at: datetime
@@ -98,7 +99,7 @@ class ContactAttemptCreated(ContactAttemptOut):
     first_contact: bool = Field(description="This attempt was the first to reach the person.")
 
 
-class CaseSummary(BaseModel):
+class CaseSummary(FromRow):
     """A case on the queue: no contact details (those are read, audited, one case at a time)."""
 
     id: uuid.UUID
@@ -129,7 +130,7 @@ class CasePage(BaseModel):
     )
 
 
-class ContactDetailsOut(BaseModel):
+class ContactDetailsOut(FromRow):
     given_name: str
     family_name: str
     date_of_birth: date
@@ -141,21 +142,21 @@ class ContactDetailsOut(BaseModel):
     easy_read: bool
 
 
-class AssessmentState(BaseModel):
+class AssessmentState(FromRow):
     status: str = Field(description="in_progress or completed")
     pathway: Pathway | None
     overridden: bool
 
 
-class SupportReferralSummary(BaseModel):
+class SupportReferralSummary(FromRow):
     id: uuid.UUID
     service_id: str
     service_name: str
-    need_domain: NeedDomain
+    need_domain: NeedDomain = Field(validation_alias="need")
     referred_at: datetime
 
 
-class SafeguardingSummary(BaseModel):
+class SafeguardingSummary(FromRow):
     id: uuid.UUID
     category: SafeguardingCategory
     status: str

@@ -61,7 +61,7 @@ async def search(
 
 async def needs_of(
     *, session: AsyncSession, services: Collection[DirectoryService]
-) -> dict[tuple[str, str], list[str]]:
+) -> dict[tuple[str, str], list[NeedDomain]]:
     if not services:
         return {}
     keys = [(s.force_id, s.id) for s in services]
@@ -74,7 +74,7 @@ async def needs_of(
         .where(tuple_(DirectoryServiceNeed.force_id, DirectoryServiceNeed.service_id).in_(keys))
         .order_by(DirectoryServiceNeed.need)
     )
-    found: dict[tuple[str, str], list[str]] = {}
+    found: dict[tuple[str, str], list[NeedDomain]] = {}
     for force_id, service_id, need in rows:
         found.setdefault((force_id, service_id), []).append(need)
     return found

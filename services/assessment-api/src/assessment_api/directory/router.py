@@ -9,9 +9,8 @@ from fastapi import APIRouter, Query
 from assessment_api.cases import repository as case_repository
 from assessment_api.dependencies import WorkerDep
 from assessment_api.directory import repository
-from assessment_api.directory.models import DirectoryService
 from assessment_api.directory.postcodes import district_of
-from assessment_api.directory.schemas import DirectoryPage, DirectoryServiceOut, OrganisationOut
+from assessment_api.directory.schemas import DirectoryPage, DirectoryServiceOut
 from assessment_api.exceptions import invalid_field
 from assessment_api.providers import repository as provider_repository
 from contracts.vocabulary import NeedDomain
@@ -19,22 +18,6 @@ from servicekit import cursors
 from servicekit.app import SessionDep
 
 router = APIRouter(prefix="/v1", tags=["directory"])
-
-
-def service_out(service: DirectoryService, needs: list[str]) -> DirectoryServiceOut:
-    return DirectoryServiceOut(
-        id=service.id,
-        force_id=service.force_id,
-        name=service.name,
-        organisation=OrganisationOut(id=service.organization_id, name=service.organization_name),
-        description=service.description,
-        email=service.email,
-        url=service.url,
-        phone=service.phone,
-        eligibility=service.eligibility,
-        needs=needs,  # type: ignore[arg-type]
-        service_areas=service.service_areas,
-    )
 
 
 @router.get("/services", response_model=DirectoryPage, operation_id="search_services")
@@ -90,6 +73,9 @@ async def search_services(
     needs = await repository.needs_of(session=session, services=page)
     last = page[-1] if page else None
     return DirectoryPage(
-        items=[service_out(s, needs.get((s.force_id, s.id), [])) for s in page],
+        items=[
+            DirectoryServiceOut.of(s, organisation=s, needs=needs.get((s.force_id, s.id), []))
+            for s in page
+        ],
         next_cursor=cursors.encode(last.name, last.force_id, last.id) if more and last else None,
     )

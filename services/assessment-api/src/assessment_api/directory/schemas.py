@@ -5,14 +5,15 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from contracts.vocabulary import NeedDomain
+from servicekit.schemas import FromRow
 
 
-class OrganisationOut(BaseModel):
-    id: str
-    name: str
+class OrganisationOut(FromRow):
+    id: str = Field(validation_alias="organization_id")
+    name: str = Field(validation_alias="organization_name")
 
 
-class DirectoryServiceOut(BaseModel):
+class DirectoryServiceOut(FromRow):
     id: str = Field(description="The service's id; name it in a support referral.")
     force_id: str
     name: str

@@ -19,7 +19,6 @@ from assessment_api.responses import CONFLICT, problem_responses
 from assessment_api.safeguarding import repository, service
 from assessment_api.safeguarding.models import SafeguardingReferral, SafeguardingStatus
 from assessment_api.safeguarding.schemas import (
-    FollowUpOut,
     SafeguardingListItem,
     SafeguardingPage,
     SafeguardingReferralIn,
@@ -41,24 +40,10 @@ async def referral_out(
     session: AsyncSession, referral: SafeguardingReferral
 ) -> SafeguardingReferralOut:
     follow_ups = await repository.follow_ups(session=session, referral_id=referral.id)
-    status = SafeguardingStatus(referral.status)
-    return SafeguardingReferralOut(
-        id=referral.id,
-        case_id=referral.case_id,
-        force_id=referral.force_id,
-        category=referral.category,  # type: ignore[arg-type]
-        concern=referral.concern,
-        referred_to=referral.referred_to,
-        urgent=referral.urgent,
-        status=status,
-        needs_follow_up=status is SafeguardingStatus.open,
-        raised_at=referral.raised_at,
-        raised_by=referral.raised_by,
-        closed_at=referral.closed_at,
-        follow_ups=[
-            FollowUpOut(id=f.id, note=f.note, closing=f.closing, at=f.at, by=f.by)
-            for f in follow_ups
-        ],
+    return SafeguardingReferralOut.of(
+        referral,
+        needs_follow_up=referral.status is SafeguardingStatus.open,
+        follow_ups=follow_ups,
     )
 
 
@@ -231,16 +216,10 @@ async def list_safeguarding_referrals(
     last = page[-1] if page else None
     return SafeguardingPage(
         items=[
-            SafeguardingListItem(
-                id=r.id,
-                case_id=r.case_id,
+            SafeguardingListItem.of(
+                r,
                 case_reference=references[r.case_id],
-                force_id=r.force_id,
-                category=r.category,  # type: ignore[arg-type]
-                urgent=r.urgent,
-                status=SafeguardingStatus(r.status),
-                needs_follow_up=r.status == SafeguardingStatus.open.value,
-                raised_at=r.raised_at,
+                needs_follow_up=r.status is SafeguardingStatus.open,
             )
             for r in page
         ],

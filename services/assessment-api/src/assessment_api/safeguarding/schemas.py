@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assessment_api.safeguarding.models import SafeguardingStatus
 from contracts.vocabulary import SafeguardingCategory
+from servicekit.schemas import FromRow
 from servicekit.types import Flag
 
 
@@ -41,7 +42,7 @@ class SafeguardingUpdateIn(Strict):
     )
 
 
-class FollowUpOut(BaseModel):
+class FollowUpOut(FromRow):
     id: uuid.UUID
     note: str
     closing: bool
@@ -49,7 +50,7 @@ class FollowUpOut(BaseModel):
     by: str
 
 
-class SafeguardingReferralOut(BaseModel):
+class SafeguardingReferralOut(FromRow):
     id: uuid.UUID
     case_id: uuid.UUID
     force_id: str
@@ -65,7 +66,7 @@ class SafeguardingReferralOut(BaseModel):
     follow_ups: list[FollowUpOut]
 
 
-class SafeguardingListItem(BaseModel):
+class SafeguardingListItem(FromRow):
     """A referral on the follow-up list (no free text: open it by id for the detail)."""
 
     id: uuid.UUID

@@ -58,16 +58,7 @@ async def refer_to_support(
         referral, service_name = await service.refer(
             session=session, case=case, payload=body, referred_by=worker.subject
         )
-        out = SupportReferralOut(
-            id=referral.id,
-            case_id=case.id,
-            service_id=referral.service_id,
-            service_name=service_name,
-            need_domain=body.need_domain,
-            note=referral.note,
-            referred_at=referral.referred_at,
-            referred_by=referral.referred_by,
-        )
+        out = SupportReferralOut.of(referral, service_name=service_name)
         return StoredResponse(
             201, out.model_dump(mode="json"), {"Location": f"/v1/cases/{case.id}"}
         )

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contracts.vocabulary import NeedDomain
+from servicekit.schemas import FromRow
 from servicekit.types import Flag
 
 
@@ -32,12 +33,12 @@ class SupportReferralIn(BaseModel):
         return value
 
 
-class SupportReferralOut(BaseModel):
+class SupportReferralOut(FromRow):
     id: uuid.UUID
     case_id: uuid.UUID
     service_id: str
     service_name: str
-    need_domain: NeedDomain
+    need_domain: NeedDomain = Field(validation_alias="need")
     note: str | None
     referred_at: datetime
     referred_by: str
