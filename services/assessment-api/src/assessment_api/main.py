@@ -66,7 +66,7 @@ def create_runtime(settings: Settings) -> AssessmentRuntime:
 
 
 def create_app(settings: Settings | None = None, *, start_background: bool = True) -> FastAPI:
-    settings = settings or Settings()  # type: ignore[call-arg]
+    settings = settings or Settings()
     runtime = create_runtime(settings)
     return build_app(
         runtime,
@@ -87,6 +87,6 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
 
 def app() -> FastAPI:
     """Factory for uvicorn: `uvicorn --factory assessment_api.main:app`."""
-    settings = Settings()  # type: ignore[call-arg]
+    settings = Settings()
     configure_logging("assessment-api", level=settings.log_level, json_logs=settings.json_logs)
     return create_app(settings)

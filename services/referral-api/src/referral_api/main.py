@@ -26,7 +26,7 @@ drug diversion. Every error is `application/problem+json`; writes that may be re
 def create_app(
     settings: Settings | None = None, *, start_background: bool = True, null_pool: bool = False
 ) -> FastAPI:
-    settings = settings or Settings()  # type: ignore[call-arg]
+    settings = settings or Settings()
     runtime = ServiceRuntime(settings, kit, producer="referral-api", null_pool=null_pool)
     app = build_app(
         runtime,
@@ -47,6 +47,6 @@ def create_app(
 
 def app() -> FastAPI:
     """Factory for uvicorn: `uvicorn --factory referral_api.main:app`."""
-    settings = Settings()  # type: ignore[call-arg]
+    settings = Settings()
     configure_logging("referral-api", level=settings.log_level, json_logs=settings.json_logs)
     return create_app(settings)

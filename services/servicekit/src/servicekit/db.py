@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from sqlalchemy import Column, DateTime, MetaData, String, TypeDecorator, delete, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import CursorResult, Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -216,7 +216,8 @@ class Database:
         async with self.session() as session:
             result = await session.execute(delete(column.table).where(column < cutoff))
             await session.commit()
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        # a DELETE answers with a cursor's result, which alone counts rows
+        return int(result.rowcount or 0) if isinstance(result, CursorResult) else 0
 
     async def dispose(self) -> None:
         await self.engine.dispose()

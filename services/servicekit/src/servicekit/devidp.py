@@ -38,7 +38,10 @@ class DevIdentityProvider:
         self.key_path = self.directory / "signing-key.pem"
         self.jwks_path = self.directory / "jwks.json"
         self._ensure_keys()
-        self._private = serialization.load_pem_private_key(self.key_path.read_bytes(), None)
+        private = serialization.load_pem_private_key(self.key_path.read_bytes(), None)
+        if not isinstance(private, rsa.RSAPrivateKey):
+            raise ValueError(f"{self.key_path} holds no RSA key: delete it and run again for one")
+        self._private = private
         self.kid = json.loads(self.jwks_path.read_text())["keys"][0]["kid"]
 
     def _ensure_keys(self) -> None:
@@ -97,7 +100,7 @@ class DevIdentityProvider:
             claims["scope"] = " ".join(scopes)
         if name:
             claims["name"] = name
-        return jwt.encode(claims, self._private, algorithm="RS256", headers={"kid": self.kid})  # type: ignore[arg-type]
+        return jwt.encode(claims, self._private, algorithm="RS256", headers={"kid": self.kid})
 
 
 def main() -> None:

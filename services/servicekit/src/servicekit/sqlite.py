@@ -69,7 +69,7 @@ class InlineConnection(aiosqlite.Connection):
     async def close(self) -> None:
         self.stop()
 
-    def stop(self) -> None:  # type: ignore[override]
+    def stop(self) -> None:
         self._running = False
         if self._connection is not None:
             self._connection.close()
@@ -85,7 +85,7 @@ class DirectCursor(AsyncAdapt_aiosqlite_cursor):
         # no aiosqlite cursor: each execute opens and closes its own sqlite3 cursor
         self._adapt_connection = adapt_connection
         self._connection = adapt_connection._connection
-        self._cursor = None  # type: ignore[assignment]
+        self._cursor = None  # type: ignore[assignment]  # none: each execute opens its own
         self._soft_closed_memoized = EMPTY_DICT
         self._rows = collections.deque()
         self._description: Any = None
@@ -102,7 +102,7 @@ class DirectCursor(AsyncAdapt_aiosqlite_cursor):
 
     @property
     def lastrowid(self) -> int:
-        return self._lastrowid  # type: ignore[return-value]
+        return self._lastrowid  # type: ignore[return-value]  # None before an INSERT, as in sqlite3
 
     @property
     def arraysize(self) -> int:
@@ -151,7 +151,7 @@ class DirectCursor(AsyncAdapt_aiosqlite_cursor):
 
 class DirectConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
-    _cursor_cls = DirectCursor  # type: ignore[assignment]
+    _cursor_cls = DirectCursor  # type: ignore[assignment]  # ours, not a subclass of aiosqlite's
 
     @property
     def isolation_level(self) -> str | None:
@@ -182,7 +182,7 @@ class DirectConnection(AsyncAdapt_aiosqlite_connection):
 class InlineDBAPI(AsyncAdapt_aiosqlite_dbapi):
     """The aiosqlite DBAPI as SQLAlchemy adapts it, with connections that make calls inline."""
 
-    def connect(self, database: Any, **kwargs: Any) -> DirectConnection:  # type: ignore[override]
+    def connect(self, database: Any, **kwargs: Any) -> DirectConnection:
         kwargs.pop("async_creator_fn", None)
         # every call comes from the event loop's thread; cleanup may come from elsewhere
         kwargs["check_same_thread"] = False

@@ -20,7 +20,10 @@ def district_of(text: str) -> str | None:
 
 def area_of(district: str) -> str:
     """The postcode area of a district: its leading letters ("B15" -> "B", "WS1" -> "WS")."""
-    return re.match(r"^[A-Z]+", district).group(0)  # type: ignore[union-attr]
+    leading = re.match(r"^[A-Z]+", district)
+    if leading is None:
+        raise ValueError(f"{district!r} is not a postcode district: it starts with no letter")
+    return leading.group(0)
 
 
 def coverage_prefix(text: str) -> str | None:

@@ -240,7 +240,6 @@ class EncounterSummary(FromRow):
 # Read from a Referral row; `engagement`, `substances`, `person` and `encounter` (the row again)
 # are given, and `is_rereferral` is None for a role that may not see it.
 class ReferralOut(FromRow):
-
     id: uuid.UUID
     reference: str
     status: ReferralStatus
