@@ -1,6 +1,7 @@
 """Tables every service keeps in its own database: outbox, inbox, dead letters, idempotency keys,
-audit trail. A service adds them to its metadata with `kit_tables(Base.metadata)` so its Alembic
-history creates them alongside its domain tables."""
+audit trail. A service adds them to its metadata with `kit_tables(Base.metadata)`; the kit's own
+Alembic branch (`servicekit.migrations`), which each service's history depends on, creates and
+changes them, so a change here is one revision there (the drift tests hold the two together)."""
 
 from __future__ import annotations
 
