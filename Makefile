@@ -31,7 +31,7 @@ test-postgres: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy services/contracts/src services/servicekit/src services/referral-api/src services/assessment-api/src
+	$(BIN)/mypy services/contracts/src services/servicekit/src services/servicekit-testing/src services/referral-api/src services/assessment-api/src
 
 token: $(STAMP)
 	@DEVIDP_DIR=.local/devidp $(BIN)/python -m servicekit.devidp token --role $(ROLE) --force $(FORCE)

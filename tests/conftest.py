@@ -15,7 +15,7 @@ from referral_api.config import Settings as ReferralSettings
 from referral_api.seed import seed as seed_referral
 from servicekit.crypto import new_key
 from servicekit.devidp import DevIdentityProvider
-from servicekit.testing.databases import TemplateDatabases
+from servicekit_testing.databases import TemplateDatabases
 
 REFERRAL_ALEMBIC_INI = Path(__file__).resolve().parents[1] / "services/referral-api/alembic.ini"
 

@@ -115,7 +115,7 @@ def wait_for_port(port: int, seconds: float = 20) -> bool:
 def start_nats(children: list[subprocess.Popen[bytes]]) -> str:
     if os.environ.get("NATS_URL"):
         return os.environ["NATS_URL"]
-    from servicekit.testing.nats import free_port, nats_server_binary
+    from servicekit_testing.nats import free_port, nats_server_binary
 
     if os.environ.get("RUN_NATS_PORT"):
         port = int(os.environ["RUN_NATS_PORT"])

@@ -63,8 +63,8 @@ from referral_api.seed import seed
 from servicekit.crypto import new_key
 from servicekit.devidp import ISSUER, DevIdentityProvider
 from servicekit.migrate import upgrade
-from servicekit.testing import nats as nats_testing
-from servicekit.testing.nats import NatsServer
+from servicekit_testing import nats as nats_testing
+from servicekit_testing.nats import NatsServer
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from servicekit.devidp import DevIdentityProvider
-from servicekit.testing.databases import TemplateDatabases
+from servicekit_testing.databases import TemplateDatabases
 
 sys.path.insert(0, str(Path(__file__).parent))
 

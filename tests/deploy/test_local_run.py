@@ -22,7 +22,7 @@ import httpx
 
 from referral_api.referrals.schemas import example_referral
 from servicekit.devidp import DevIdentityProvider
-from servicekit.testing.nats import free_port
+from servicekit_testing.nats import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = ROOT / "deploy/local/run.py"

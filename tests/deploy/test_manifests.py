@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -681,6 +682,37 @@ def test_dockerfile_builds_a_slim_non_root_image_with_a_health_check() -> None:
     assert json.loads(final["ENTRYPOINT"]) == ["/app/entrypoint.sh"]
     assert json.loads(final["CMD"]) == ["serve"]
     assert "ARG" in final and "SERVICE=${SERVICE}" in final["ENV"]
+
+
+def image_installs() -> list[str]:
+    """What the image's `pip install` lines install: local paths and requirement names."""
+    installed = []
+    for stage in dockerfile_stages():
+        for instruction, args in stage:
+            if instruction == "RUN" and "pip install" in args:
+                words = args.split("pip install", 1)[1].split()
+                skip_next = False
+                for word in words:
+                    if skip_next or word.startswith("-"):
+                        skip_next = word in {"-c", "-r", "--constraint", "--requirement"}
+                        continue
+                    installed.append(word.strip("\"'"))
+    return installed
+
+
+def test_image_installs_no_test_kit() -> None:
+    """Production images carry servicekit, never the test kit (pytest plugin, test servers)."""
+    installed = image_installs()
+    assert "./services/servicekit" in installed, installed  # what this test reads is right
+    assert not [i for i in installed if "testing" in i or "pytest" in i], installed
+    libraries = [i for i in installed if i.startswith("./services/") and "${" not in i]
+    projects = [ROOT / library / "pyproject.toml" for library in libraries]
+    projects += (ROOT / "services").glob("*-api/pyproject.toml")  # "./services/${SERVICE}"
+    for path in projects:
+        project = tomllib.loads(path.read_text())["project"]
+        needs = " ".join(project.get("dependencies", []))
+        assert "testing" not in needs and "pytest" not in needs, f"{path} pulls in test code"
+        assert "pytest11" not in project.get("entry-points", {}), f"{path} registers a plugin"
 
 
 def test_dockerfile_passes_hadolint() -> None:

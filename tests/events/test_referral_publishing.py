@@ -16,8 +16,8 @@ from referral_api.main import create_app
 from referral_api.referrals.schemas import example_referral
 from servicekit.db import Database
 from servicekit.devidp import DevIdentityProvider
-from servicekit.testing.nats import NatsServer
-from servicekit.testing.server import response_dropping_proxy, serving
+from servicekit_testing.nats import NatsServer
+from servicekit_testing.server import response_dropping_proxy, serving
 
 from ..conftest import ReferralSettingsFactory
 

@@ -17,8 +17,8 @@ from assessment_api.main import create_app as create_assessment_app
 from assessment_api.seed import seed as seed_assessment
 from referral_api.main import create_app as create_referral_app
 from servicekit.devidp import DevIdentityProvider
-from servicekit.testing.databases import TemplateDatabases
-from servicekit.testing.nats import NatsServer
+from servicekit_testing.databases import TemplateDatabases
+from servicekit_testing.nats import NatsServer
 
 from ..conftest import ReferralSettingsFactory
 

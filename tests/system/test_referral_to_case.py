@@ -19,7 +19,7 @@ from contracts import parse_event
 from referral_api.referrals.schemas import example_referral
 from servicekit import bus
 from servicekit.devidp import DevIdentityProvider
-from servicekit.testing.nats import NatsServer
+from servicekit_testing.nats import NatsServer
 
 if TYPE_CHECKING:
     from conftest import Service

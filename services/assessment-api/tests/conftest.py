@@ -34,7 +34,7 @@ from contracts.vocabulary import (
 )
 from servicekit.devidp import DevIdentityProvider
 from servicekit.inbox import EventConsumer
-from servicekit.testing.databases import TemplateDatabases
+from servicekit_testing.databases import TemplateDatabases
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 ALEMBIC_INI = SERVICE_DIR / "alembic.ini"

@@ -19,7 +19,7 @@ from assessment_api.assessments.schemas import example_assessment
 from assessment_api.config import Settings
 from assessment_api.main import create_app
 from assessment_api.safeguarding.schemas import example_safeguarding_referral
-from servicekit.app import threadpool_dependencies
+from servicekit_testing.threadpool import threadpool_dependencies
 
 if TYPE_CHECKING:
     from conftest import Desk

@@ -15,7 +15,7 @@ from referral_api.main import create_app
 from referral_api.seed import seed
 from servicekit.crypto import new_key
 from servicekit.devidp import DevIdentityProvider
-from servicekit.testing.databases import TemplateDatabases
+from servicekit_testing.databases import TemplateDatabases
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 ALEMBIC_INI = SERVICE_DIR / "alembic.ini"

@@ -15,7 +15,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from referral_api.config import Settings
 from referral_api.main import create_app
-from servicekit.app import threadpool_dependencies
+from servicekit_testing.threadpool import threadpool_dependencies
 
 from .helpers import AuthHeaders, scalar
 

@@ -1,6 +1,6 @@
 """Fixtures of the servicekit suite: a migrated fixture database, a cipher, a NATS client, an app.
 
-The real parts come from the `servicekit.testing.plugin` fixtures (NATS servers, the dev identity
+The real parts come from the `servicekit_testing.plugin` fixtures (NATS servers, the dev identity
 provider, template databases); this file only puts them together for the kit's own tests.
 """
 
@@ -24,8 +24,8 @@ from servicekit import bus, crypto  # noqa: E402
 from servicekit.crypto import FieldCipher  # noqa: E402
 from servicekit.db import Database  # noqa: E402
 from servicekit.devidp import DevIdentityProvider  # noqa: E402
-from servicekit.testing.databases import TemplateDatabases  # noqa: E402
-from servicekit.testing.nats import NatsServer  # noqa: E402
+from servicekit_testing.databases import TemplateDatabases  # noqa: E402
+from servicekit_testing.nats import NatsServer  # noqa: E402
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from servicekit.auth import Principal, Role
 from servicekit.crypto import FieldCipher
 from servicekit.db import Database
 from servicekit.devidp import DevIdentityProvider
-from servicekit.testing.nats import free_port
+from servicekit_testing.nats import free_port
 
 pytestmark = pytest.mark.db
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from servicekit import bus
-from servicekit.testing.nats import NatsServer
+from servicekit_testing.nats import NatsServer
 
 
 async def wait_until(condition: Callable[[], bool], seconds: float = 10) -> None:

@@ -28,7 +28,7 @@ from contracts import CloudEvent
 from servicekit.crypto import FieldCipher
 from servicekit.db import Database
 from servicekit.inbox import Outcome, PermanentFailure, Subscription
-from servicekit.testing.nats import NatsServer
+from servicekit_testing.nats import NatsServer
 
 pytestmark = [pytest.mark.db, pytest.mark.nats]
 

@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 from servicekit import bus
 from servicekit.db import Database, utcnow
 from servicekit.outbox import OutboxRelay, add_event
-from servicekit.testing.nats import NatsServer
+from servicekit_testing.nats import NatsServer
 
 pytestmark = [pytest.mark.db, pytest.mark.nats]
 

@@ -15,7 +15,7 @@ from kit_fixture_support import FIXTURE_INI, Service, count, notes, start_servic
 from servicekit.crypto import FieldCipher
 from servicekit.devidp import DevIdentityProvider
 from servicekit.migrate import upgrade
-from servicekit.testing.nats import free_port
+from servicekit_testing.nats import free_port
 
 pytestmark = pytest.mark.db
 

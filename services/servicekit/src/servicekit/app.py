@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import gc
-import inspect
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.auth import Authenticator, JWKSCache
@@ -170,38 +167,6 @@ def build_app(
 def runtime_of(request: Request) -> ServiceRuntime:
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime
-
-
-def threadpool_dependencies(app: FastAPI) -> list[str]:
-    """The dependencies and endpoints of `app` that FastAPI would run on its thread pool.
-
-    A plain `def` costs a thread hand-off on every request; each service's tests keep this empty.
-    """
-    found: set[str] = set()
-
-    def visit(dependant: Dependant, route: str) -> None:
-        for sub in dependant.dependencies:
-            call = sub.call
-            if call is not None and not (
-                inspect.iscoroutinefunction(call) or inspect.isasyncgenfunction(call)
-            ):
-                found.add(f"{route}: {getattr(call, '__qualname__', call)}")
-            visit(sub, route)
-
-    for route in app.routes:
-        # routers included with include_router are reached through their effective routes
-        contexts = getattr(route, "effective_route_contexts", None)
-        for effective in contexts() if contexts else [route]:
-            endpoint = getattr(effective, "endpoint", None)
-            dependant = getattr(effective, "dependant", None)
-            path = getattr(effective, "path", "?")
-            if not isinstance(effective, APIRoute) and dependant is None:
-                continue  # a plain Starlette route: the OpenAPI and docs pages
-            if endpoint is not None and not inspect.iscoroutinefunction(endpoint):
-                found.add(f"{path}: {endpoint.__qualname__}")
-            if dependant is not None:
-                visit(dependant, path)
-    return sorted(found)
 
 
 async def session_dependency(request: Request) -> AsyncIterator[AsyncSession]:

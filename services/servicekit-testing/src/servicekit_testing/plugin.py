@@ -10,8 +10,8 @@ import pytest
 from contracts.sealed import generate_keypair
 from servicekit.crypto import new_key
 from servicekit.devidp import ISSUER, DevIdentityProvider
-from servicekit.testing.databases import TemplateDatabases
-from servicekit.testing.nats import NatsServer
+from servicekit_testing.databases import TemplateDatabases
+from servicekit_testing.nats import NatsServer
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from typing import Any
 
 import uvicorn
 
-from servicekit.testing.nats import free_port
+from servicekit_testing.nats import free_port
 
 
 @asynccontextmanager
