@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from machine import free_port, nats_server_binary, port_free, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL = Path(os.environ.get("LOCAL_DIR", ROOT / ".local")).resolve()
@@ -92,31 +93,9 @@ def load_keys() -> dict[str, str]:
     return keys
 
 
-def port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
-def wait_for_port(port: int, seconds: float = 20) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return True
-        except OSError:
-            time.sleep(0.1)
-    return False
-
-
 def start_nats(children: list[subprocess.Popen[bytes]]) -> str:
     if os.environ.get("NATS_URL"):
         return os.environ["NATS_URL"]
-    from servicekit_testing.nats import free_port, nats_server_binary
-
     if os.environ.get("RUN_NATS_PORT"):
         port = int(os.environ["RUN_NATS_PORT"])
     else:
