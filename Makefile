@@ -8,13 +8,19 @@ ROLE ?= officer
 FORCE ?= demo
 PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 PYPROJECTS := $(wildcard services/*/pyproject.toml)
+# The services, from services.toml: installed (editable) beside requirements-dev.txt, type-checked
+SERVICES := $(shell $(PYTHON) deploy/servicelist.py names)
+SERVICE_SOURCES := $(shell $(PYTHON) deploy/servicelist.py sources)
+ifeq ($(SERVICES),)
+$(error no services from services.toml: see the message above ($(PYTHON) must be 3.11 or later))
+endif
 
 .PHONY: run test test-postgres lint token install schemas bench clean
 
-$(STAMP): requirements-dev.txt constraints.txt $(PYPROJECTS)
+$(STAMP): requirements-dev.txt constraints.txt services.toml $(PYPROJECTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip >/dev/null
-	@$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@$(BIN)/python -m pip install --quiet -r requirements-dev.txt $(SERVICES:%=-e services/%)
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -31,7 +37,8 @@ test-postgres: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy services/contracts/src services/servicekit/src services/servicekit-testing/src services/referral-api/src services/assessment-api/src
+	MYPYPATH=$(SERVICE_SOURCES) $(BIN)/mypy services/contracts/src services/servicekit/src \
+	  services/servicekit-testing/src $(SERVICES:%=services/%/src)
 
 token: $(STAMP)
 	@DEVIDP_DIR=.local/devidp $(BIN)/python -m servicekit.devidp token --role $(ROLE) --force $(FORCE)

@@ -28,6 +28,18 @@ from servicekit.crypto import new_key
 
 HERE = Path(__file__).resolve().parent
 ENV_EXAMPLE = HERE / "compose" / ".env.example"
+sys.path.insert(0, str(HERE))
+from servicelist import services  # noqa: E402 - deploy/ is not a package
+
+# Keys only some services hold, besides every service's field keys and database password: the
+# setting's name in that service's Secret, mapped to the generated value's .env name.
+SERVICE_KEYS = {
+    "referral-api": {
+        "REFERRAL_IDENTITY_KEY": "REFERRAL_IDENTITY_KEY",
+        "REFERRAL_ASSESSMENT_PUBLIC_KEY": "ASSESSMENT_PUBLIC_KEY",
+    },
+    "assessment-api": {"ASSESSMENT_PRIVATE_KEY": "ASSESSMENT_PRIVATE_KEY"},
+}
 
 
 def password() -> str:
@@ -37,15 +49,13 @@ def password() -> str:
 
 def generate(key_id: str) -> dict[str, str]:
     """Every secret value a deployment needs, by its .env name."""
+    values = {"POSTGRES_PASSWORD": password()}
+    for service in services():  # a database and a field-key ring each
+        values[f"{service.database.upper()}_DB_PASSWORD"] = password()
+        values[f"{service.prefix}FIELD_KEYS"] = json.dumps({key_id: new_key()})
+        values[f"{service.prefix}FIELD_KEY_CURRENT"] = key_id
     assessment_private, assessment_public = generate_keypair()
-    return {
-        "POSTGRES_PASSWORD": password(),
-        "REFERRAL_DB_PASSWORD": password(),
-        "ASSESSMENT_DB_PASSWORD": password(),
-        "REFERRAL_FIELD_KEYS": json.dumps({key_id: new_key()}),
-        "REFERRAL_FIELD_KEY_CURRENT": key_id,
-        "ASSESSMENT_FIELD_KEYS": json.dumps({key_id: new_key()}),
-        "ASSESSMENT_FIELD_KEY_CURRENT": key_id,
+    return values | {
         "REFERRAL_IDENTITY_KEY": new_key(),
         "ASSESSMENT_PRIVATE_KEY": assessment_private,
         "ASSESSMENT_PUBLIC_KEY": assessment_public,
@@ -92,29 +102,14 @@ def kubernetes_secrets(values: dict[str, str], namespace: str) -> list[dict[str,
             metadata={"labels": {"cnpg.io/reload": "true"}},
         )
 
-    return [
-        secret(
-            "referral-api-keys",
-            {
-                "REFERRAL_FIELD_KEYS": values["REFERRAL_FIELD_KEYS"],
-                "REFERRAL_FIELD_KEY_CURRENT": values["REFERRAL_FIELD_KEY_CURRENT"],
-                "REFERRAL_IDENTITY_KEY": values["REFERRAL_IDENTITY_KEY"],
-                "REFERRAL_ASSESSMENT_PUBLIC_KEY": values["ASSESSMENT_PUBLIC_KEY"],
-            },
-            type="Opaque",
-        ),
-        database("referral-api", "referral"),
-        secret(
-            "assessment-api-keys",
-            {
-                "ASSESSMENT_FIELD_KEYS": values["ASSESSMENT_FIELD_KEYS"],
-                "ASSESSMENT_FIELD_KEY_CURRENT": values["ASSESSMENT_FIELD_KEY_CURRENT"],
-                "ASSESSMENT_PRIVATE_KEY": values["ASSESSMENT_PRIVATE_KEY"],
-            },
-            type="Opaque",
-        ),
-        database("assessment-api", "assessment"),
-    ]
+    made = []
+    for service in services():
+        keys = [f"{service.prefix}FIELD_KEYS", f"{service.prefix}FIELD_KEY_CURRENT"]
+        data = {key: values[key] for key in keys}
+        data |= {key: values[name] for key, name in SERVICE_KEYS.get(service.name, {}).items()}
+        made.append(secret(f"{service.name}-keys", data, type="Opaque"))
+        made.append(database(service.name, service.database))
+    return made
 
 
 def main(argv: list[str] | None = None) -> None:

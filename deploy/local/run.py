@@ -4,9 +4,10 @@ Creates keys on first run (kept in .local/, never committed), migrates and seeds
 database, starts NATS with JetStream unless NATS_URL is set, starts each service on its port,
 prints the URLs and how to get a token. Ctrl-C stops everything it started.
 
-Settings for running beside something else: LOCAL_DIR (state, default .local/), RUN_PORT_BASE
-(default 8000: referral-api on 8001, assessment-api on 8002), RUN_NATS_PORT (default 4222, or a
-free port when 4222 is taken), NATS_URL (use that server instead of starting one).
+The services are services.toml's, each on RUN_PORT_BASE (default 8000) plus its port there:
+referral-api on 8001, assessment-api on 8002. Settings for running beside something else:
+LOCAL_DIR (state, default .local/), RUN_PORT_BASE, RUN_NATS_PORT (default 4222, or a free port
+when 4222 is taken), NATS_URL (use that server instead of starting one).
 """
 
 from __future__ import annotations
@@ -17,59 +18,39 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from machine import free_port, nats_server_binary, port_free, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "deploy"))
+from servicelist import Service, services  # noqa: E402 - deploy/ is not a package
+
 LOCAL = Path(os.environ.get("LOCAL_DIR", ROOT / ".local")).resolve()
 PORT_BASE = int(os.environ.get("RUN_PORT_BASE", "8000"))
 BIN = Path(sys.executable).parent
+SERVICES = services()
 
 
-@dataclass
-class Service:
-    name: str
-    port: int
-    factory: str
-    env_prefix: str
-    seed: str | None = None
-    extra_env: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def directory(self) -> Path:
-        return ROOT / "services" / self.name
-
-    @property
-    def database_url(self) -> str:
-        return f"sqlite+aiosqlite:///{LOCAL / (self.name + '.db')}"
+def extra_env(keys: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Settings only some services have, by service: the keys they share and the portal."""
+    return {
+        "referral-api": {
+            "IDENTITY_KEY": keys["identity_key"],
+            "ASSESSMENT_PUBLIC_KEY": keys["assessment_public_key"],
+            "PWA_DIR": str(ROOT / "pwa"),
+            "DEV_IDP_DIR": str(LOCAL / "devidp"),
+        },
+        "assessment-api": {"PRIVATE_KEY": keys["assessment_private_key"]},
+    }
 
 
-def services(keys: dict[str, str]) -> list[Service]:
-    return [
-        Service(
-            "referral-api",
-            PORT_BASE + 1,
-            "referral_api.main:app",
-            "REFERRAL_",
-            seed="referral_api.seed",
-            extra_env={
-                "IDENTITY_KEY": keys["identity_key"],
-                "ASSESSMENT_PUBLIC_KEY": keys["assessment_public_key"],
-                "PWA_DIR": str(ROOT / "pwa"),
-                "DEV_IDP_DIR": str(LOCAL / "devidp"),
-            },
-        ),
-        Service(
-            "assessment-api",
-            PORT_BASE + 2,
-            "assessment_api.main:app",
-            "ASSESSMENT_",
-            seed="assessment_api.seed",
-            extra_env={"PRIVATE_KEY": keys["assessment_private_key"]},
-        ),
-    ]
+def service_port(service: Service) -> int:
+    return PORT_BASE + service.port
+
+
+def database_url(service: Service) -> str:
+    return f"sqlite+aiosqlite:///{LOCAL / (service.name + '.db')}"
 
 
 def load_keys() -> dict[str, str]:
@@ -125,16 +106,16 @@ def service_env(
 
     env = dict(os.environ)
     settings = {
-        "DATABASE_URL": service.database_url,
+        "DATABASE_URL": database_url(service),
         "NATS_URL": nats_url,
         "JWKS_URL": jwks_url,
         "TRUSTED_ISSUERS": json.dumps({ISSUER: ["*"]}),
         "FIELD_KEYS": json.dumps({"local1": keys["field_key"]}),
         "FIELD_KEY_CURRENT": "local1",
         "JSON_LOGS": "false",
-        **service.extra_env,
+        **extra_env(keys).get(service.name, {}),
     }
-    env.update({service.env_prefix + k: v for k, v in settings.items()})
+    env.update({service.prefix + k: v for k, v in settings.items()})
     return env
 
 
@@ -145,8 +126,7 @@ def migrate_and_seed(service: Service, env: dict[str, str]) -> None:
         check=True,
         cwd=service.directory,
     )
-    if service.seed:
-        subprocess.run([sys.executable, "-m", service.seed], env=env, check=True)  # noqa: S603
+    subprocess.run([sys.executable, "-m", service.seed], env=env, check=True)  # noqa: S603
 
 
 def main() -> None:
@@ -177,9 +157,9 @@ def main() -> None:
         signal.signal(stopping, stop)
     try:
         nats_url = start_nats(nats)
-        for service in services(keys):
-            if not port_free(service.port):
-                raise SystemExit(f"port {service.port} for {service.name} is in use")
+        for service in SERVICES:
+            if not port_free(service_port(service)):
+                raise SystemExit(f"port {service_port(service)} for {service.name} is in use")
             env = service_env(service, keys, nats_url, idp.jwks_url)
             migrate_and_seed(service, env)
             children.append(
@@ -191,23 +171,23 @@ def main() -> None:
                         "--host",
                         "127.0.0.1",
                         "--port",
-                        str(service.port),
+                        str(service_port(service)),
                         "--no-access-log",
                     ],
                     env=env,
                     cwd=service.directory,
                 )
             )
-        for service in services(keys):
-            if not wait_for_port(service.port):
+        for service in SERVICES:
+            if not wait_for_port(service_port(service)):
                 raise SystemExit(f"{service.name} did not start")
     except BaseException:
         stop()
         raise
     print("\nDiversion platform is running (Ctrl-C stops everything):\n")
     print(f"  NATS            {nats_url}")
-    for service in services(keys):
-        print(f"  {service.name:<15} http://127.0.0.1:{service.port}  (docs at /docs)")
+    for service in SERVICES:
+        print(f"  {service.name:<15} http://127.0.0.1:{service_port(service)}  (docs at /docs)")
     print(f"  officers' PWA   http://127.0.0.1:{PORT_BASE + 1}/")
     print("\n  A token:  make -s token ROLE=officer FORCE=demo")
     print("  Roles: officer supervisor worker facilitator analyst integration admin\n")

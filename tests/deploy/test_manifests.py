@@ -47,23 +47,26 @@ PG_CLUSTER = "diversion-pg"
 CRD_KINDS = {"postgresql.cnpg.io/v1": {"Cluster", "Database"}}
 
 
+sys.path.insert(0, str(DEPLOY))
+from servicelist import services as listed  # noqa: E402 - deploy/ is not a package
+
+PORT_BASE = 8000  # on one host, each service on the base plus its port (architecture.md)
+
+
 @dataclass(frozen=True)
 class Service:
     name: str  # folder under services/, image name, Kubernetes and compose name
     module: str
     prefix: str
     database: str
-    port: int  # on one host (architecture.md)
+    port: int  # on one host
 
     @property
     def migrate(self) -> str:
         return f"{self.database}-migrate"
 
 
-SERVICES = [
-    Service("referral-api", "referral_api", "REFERRAL_", "referral", 8001),
-    Service("assessment-api", "assessment_api", "ASSESSMENT_", "assessment", 8002),
-]
+SERVICES = [Service(s.name, s.package, s.prefix, s.database, PORT_BASE + s.port) for s in listed()]
 BY_NAME = {service.name: service for service in SERVICES}
 
 
@@ -234,7 +237,7 @@ def test_services_with_code_are_all_deployed() -> None:
     """A service added under services/ fails here until deploy/ knows it."""
     with_code = {p.parent.name for p in (ROOT / "services").glob("*-api/pyproject.toml")}
     assert with_code <= set(BY_NAME), f"not deployed: {sorted(with_code - set(BY_NAME))}"
-    objects = base_objects()
+    objects = rendered("base")
     compose = documents(COMPOSE / "compose.yaml")[0]["services"]
     for service in SERVICES:
         find(objects, "Deployment", service.name)

@@ -1,0 +1,99 @@
+"""The services, as services.toml at the repository root lists them.
+
+Standard library only, so the Makefile can ask it before the environment exists:
+
+    python3 deploy/servicelist.py names       # referral-api assessment-api ...
+    python3 deploy/servicelist.py sources     # services/referral-api/src:... (for mypy)
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LIST = ROOT / "services.toml"
+FIELDS = {"name": str, "package": str, "port": int, "prefix": str, "seed": str}
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str  # folder under services/; image, compose and Kubernetes name
+    package: str  # import package
+    port: int  # offset from the port base
+    prefix: str  # settings' environment prefix, e.g. REFERRAL_
+    seed: str  # module adding demonstration data
+
+    @property
+    def directory(self) -> Path:
+        return ROOT / "services" / self.name
+
+    @property
+    def factory(self) -> str:
+        return f"{self.package}.main:app"
+
+    @property
+    def database(self) -> str:
+        """Its database's (and database role's) name: the prefix, lower case, without the _."""
+        return self.prefix.removesuffix("_").lower()
+
+
+def parse(text: str, source: str = "services.toml") -> list[Service]:
+    """The services in `text`, or ValueError saying which entry is wrong and how."""
+    entries = tomllib.loads(text).get("service", [])
+    if not entries:
+        raise ValueError(f"{source}: no [[service]] entries")
+    services = []
+    for number, entry in enumerate(entries, start=1):
+        where = f"{source}: service {number} ({entry.get('name', 'no name')})"
+        missing = set(FIELDS) - set(entry)
+        unknown = set(entry) - set(FIELDS)
+        if missing or unknown:
+            raise ValueError(
+                f"{where}: needs exactly {', '.join(FIELDS)}"
+                + (f"; missing {', '.join(sorted(missing))}" if missing else "")
+                + (f"; unknown {', '.join(sorted(unknown))}" if unknown else "")
+            )
+        for field, kind in FIELDS.items():
+            if type(entry[field]) is not kind:
+                raise ValueError(f"{where}: {field} must be a {kind.__name__}")
+        service = Service(**entry)
+        if not re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*-api", service.name):
+            raise ValueError(f"{where}: name must be lower-case words joined by -, ending -api")
+        if not service.package.isidentifier():
+            raise ValueError(f"{where}: package must be a Python package name")
+        if not re.fullmatch(r"[A-Z][A-Z0-9]*_", service.prefix):
+            raise ValueError(f"{where}: prefix must be upper-case letters and digits then _")
+        if not 1 <= service.port <= 99:
+            raise ValueError(f"{where}: port is an offset from the port base, 1 to 99")
+        if not service.seed.startswith(f"{service.package}."):
+            raise ValueError(f"{where}: seed must be a module of {service.package}")
+        services.append(service)
+    for field in ("name", "port", "prefix"):
+        values = [getattr(service, field) for service in services]
+        twice = sorted({str(v) for v in values if values.count(v) > 1})
+        if twice:
+            raise ValueError(f"{source}: two services share the {field} {', '.join(twice)}")
+    return services
+
+
+def services(path: Path = LIST) -> list[Service]:
+    return parse(path.read_text(), path.name)
+
+
+def main(argv: list[str]) -> None:
+    listed = services()
+    answers = {
+        "names": " ".join(s.name for s in listed),
+        "sources": ":".join(f"services/{s.name}/src" for s in listed),
+    }
+    if len(argv) != 1 or argv[0] not in answers:
+        raise SystemExit(f"usage: servicelist.py {{{'|'.join(answers)}}}")
+    print(answers[argv[0]])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
