@@ -97,22 +97,27 @@ def is_kubernetes_object_file(path: Path) -> bool:
     )
 
 
+def build_input(doc: dict[str, Any]) -> bool:
+    """Read while building and never applied: each service's values for base/service."""
+    annotations = doc.get("metadata", {}).get("annotations") or {}
+    return annotations.get("config.kubernetes.io/local-config") == "true"
+
+
 def raw_objects() -> list[tuple[Path, dict[str, Any]]]:
+    """Every object in the files, the shared service templates (base/service) included."""
     return [
         (path, doc)
         for path in yaml_files()
         if path.is_relative_to(K8S) and is_kubernetes_object_file(path)
         for doc in documents(path)
+        if not build_input(doc)
     ]
 
 
 def base_objects() -> list[dict[str, Any]]:
-    """The base's objects, straight from the files (without kubectl)."""
-    return [
-        doc
-        for path, doc in raw_objects()
-        if path.is_relative_to(K8S / "base") or path.is_relative_to(K8S / "postgres")
-    ]
+    """The base as kustomize builds it (each service from base/service), and PostgreSQL's."""
+    postgres = [doc for path, doc in raw_objects() if path.is_relative_to(K8S / "postgres")]
+    return rendered("base") + postgres
 
 
 def find(objects: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
@@ -129,7 +134,7 @@ def example_secrets() -> dict[str, dict[str, Any]]:
 def rendered(overlay: str) -> list[dict[str, Any]]:
     kubectl = shutil.which("kubectl")
     if kubectl is None:
-        pytest.skip("kubectl is not installed: overlays are checked as raw files only")
+        pytest.skip("kubectl is not installed: the services' manifests are built by kustomize")
     result = run(kubectl, "kustomize", K8S / overlay)
     assert result.returncode == 0, result.stderr
     return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
@@ -281,6 +286,28 @@ def test_kustomization_renders_to_valid_objects(overlay: str) -> None:
             find(objects, kind, service.name)
         find(objects, "Job", f"{service.name}-migrate")
         find(objects, "NetworkPolicy", service.name)
+
+
+@pytest.mark.parametrize("overlay", ["base", "overlays/example"])
+def test_every_service_value_is_filled_in(overlay: str) -> None:
+    """base/service's placeholders are all replaced from each service's ServiceValues."""
+    objects = rendered(overlay)
+
+    def strings(node: Any) -> Iterator[str]:
+        if isinstance(node, dict):
+            for value in node.values():
+                yield from strings(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from strings(item)
+        elif isinstance(node, str):
+            yield node
+
+    placeholder = re.compile(r"service|service-.*|PREFIX_.*|DATABASE_URL")
+    left = sorted({s for s in strings(objects) if placeholder.fullmatch(s)})
+    assert left == [], f"placeholders left in the {overlay} build"
+    text = yaml.safe_dump_all(objects)
+    assert "ServiceValues" not in text, "the values are read while building, never applied"
 
 
 def test_example_overlay_releases_real_images_and_narrows_egress() -> None:

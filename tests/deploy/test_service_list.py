@@ -161,3 +161,14 @@ def test_secrets_generator_knows_only_listed_services() -> None:
     for service in LISTED:
         assert f"{service.database.upper()}_DB_PASSWORD" in values
         assert f"{service.prefix}FIELD_KEYS" in values
+
+
+@pytest.mark.parametrize("service", LISTED, ids=lambda s: s.name)
+def test_kubernetes_service_values_agree_with_the_list(service: Service) -> None:
+    config = DEPLOY / "kubernetes" / "base" / service.name / "config.yaml"
+    (values,) = [d for d in yaml.safe_load_all(config.read_text()) if d["kind"] == "ServiceValues"]
+    data = values["data"]
+    assert values["metadata"]["name"] == data["name"] == service.name
+    assert data["prefix"] + "_" == service.prefix
+    assert data["image"].rsplit(":", 1)[0].endswith(f"/{service.name}")
+    assert data["database-url"].endswith(f":5432/{service.database}?ssl=require")
