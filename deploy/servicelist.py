@@ -63,8 +63,9 @@ def parse(text: str, source: str = "services.toml") -> list[Service]:
         service = Service(**entry)
         if not re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*-api", service.name):
             raise ValueError(f"{where}: name must be lower-case words joined by -, ending -api")
-        if not service.package.isidentifier():
-            raise ValueError(f"{where}: package must be a Python package name")
+        if service.package != service.name.replace("-", "_"):
+            # the image's entry point finds the package so (deploy/docker/entrypoint.sh)
+            raise ValueError(f"{where}: package must be {service.name.replace('-', '_')}")
         if not re.fullmatch(r"[A-Z][A-Z0-9]*_", service.prefix):
             raise ValueError(f"{where}: prefix must be upper-case letters and digits then _")
         if not 1 <= service.port <= 99:

@@ -26,6 +26,10 @@ from servicekit_testing.nats import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = ROOT / "deploy/local/run.py"
+sys.path.insert(0, str(ROOT / "deploy"))
+from servicelist import services  # noqa: E402 - deploy/ is not a package
+
+OFFSETS = {service.name: service.port for service in services()}
 
 
 def listening(port: int) -> bool:
@@ -35,10 +39,10 @@ def listening(port: int) -> bool:
 
 
 def free_port_base() -> int:
-    """A base whose next four ports (the services') are all free."""
+    """A base whose ports for the services are all free."""
     for _ in range(50):
-        base = free_port() // 10 * 10
-        if all(not listening(base + n) for n in range(1, 5)):
+        base = free_port() // 100 * 100
+        if all(not listening(base + n) for n in OFFSETS.values()):
             return base
     raise RuntimeError("no free run of ports")
 
@@ -71,7 +75,8 @@ def wait_for_text(path: Path, text: str, process: subprocess.Popen[bytes], secon
 
 def test_make_run_serves_and_ctrl_c_stops_everything_quietly(tmp_path: Path) -> None:
     base, nats_port = free_port_base(), free_port()
-    referral_port, assessment_port = base + 1, base + 2
+    ports = {name: base + offset for name, offset in OFFSETS.items()}
+    referral_port = ports["referral-api"]
     env = {
         k: v
         for k, v in os.environ.items()
@@ -96,7 +101,7 @@ def test_make_run_serves_and_ctrl_c_stops_everything_quietly(tmp_path: Path) -> 
         )
     try:
         wait_for_text(output, "is running", process, seconds=120)
-        for port in (referral_port, assessment_port):
+        for port in ports.values():  # every service services.toml lists
             assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200
         assert listening(nats_port)
         idp = DevIdentityProvider(tmp_path / "local/devidp")
@@ -121,7 +126,7 @@ def test_make_run_serves_and_ctrl_c_stops_everything_quietly(tmp_path: Path) -> 
     assert leftovers == [], f"still running after Ctrl-C: {leftovers}"
     assert "Traceback" not in log, log
     assert "NATS connection" not in log, log  # NATS outlived every service using it
-    for port in (referral_port, assessment_port, nats_port):
+    for port in [*ports.values(), nats_port]:
         assert not listening(port), f"something still listens on {port}:\n{log}"
     keys = json.loads((tmp_path / "local/keys.json").read_text())
     assert set(keys) >= {"field_key", "identity_key"}  # made under LOCAL_DIR, not .local/

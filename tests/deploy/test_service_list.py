@@ -63,13 +63,14 @@ ENTRY = (
 )
 
 
-def entry(**changes: object) -> str:
+def entry(name: str = "scheduling-api", **changes: object) -> str:
+    package = name.replace("-", "_")
     values: dict[str, object] = {
-        "name": "scheduling-api",
-        "package": "scheduling_api",
+        "name": name,
+        "package": package,
         "port": 3,
         "prefix": "SCHEDULING_",
-        "seed": "scheduling_api.seed",
+        "seed": f"{package}.seed",
     }
     return "[[service]]\n" + ENTRY.format(**(values | changes))
 
@@ -92,7 +93,7 @@ def test_a_good_entry_parses_with_what_the_consumers_derive() -> None:
         (entry(name="Scheduling"), "name must be lower-case words"),
         (entry(name="scheduling"), "ending -api"),
         (entry(prefix="SCHEDULING"), "prefix must be upper-case"),
-        (entry(package="scheduling-api"), "package must be a Python package name"),
+        (entry(package="scheduling"), "package must be scheduling_api"),
         (entry(seed="referral_api.seed"), "seed must be a module of scheduling_api"),
         (entry() + entry(name="reporting-api", prefix="REPORTING_"), "share the port 3"),
         (entry() + entry(port=4), "share the name scheduling-api"),
