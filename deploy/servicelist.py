@@ -59,7 +59,8 @@ def parse(text: str, source: str = "services.toml") -> list[Service]:
             )
         for field, kind in FIELDS.items():
             if type(entry[field]) is not kind:
-                raise ValueError(f"{where}: {field} must be a {kind.__name__}")
+                wanted = "a whole number" if kind is int else "a quoted string"
+                raise ValueError(f"{where}: {field} must be {wanted}")
         service = Service(**entry)
         if not re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*-api", service.name):
             raise ValueError(f"{where}: name must be lower-case words joined by -, ending -api")
