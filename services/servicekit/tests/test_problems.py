@@ -214,3 +214,30 @@ async def test_the_service_recovers_alone_when_the_database_comes_back(
         up = await client.post("/notes", json={"text": "hi"}, headers=svc.auth())
         assert up.status_code == 201, up.text
     await svc.runtime.stop()
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "slug"),
+    [
+        ("unique", 409, "conflict"),  # another writer got there first: fetch again and retry
+        ("not-null", 500, "internal"),  # the service's own fault; retrying will not help
+        ("foreign-key", 500, "internal"),
+        ("no-such-column", 500, "internal"),  # SQLite says OperationalError; still not a 503
+        ("bad-data", 500, "internal"),  # asyncpg says a plain DBAPIError; still not a 503
+        ("missing-file", 500, "internal"),  # an OSError, but not of the socket kind
+    ],
+)
+async def test_a_database_failure_is_told_for_what_it_is(
+    service: Service, caplog: pytest.LogCaptureFixture, kind: str, status: int, slug: str
+) -> None:
+    response = await service.client.post(f"/faults/{kind}", headers=service.auth())
+    body = assert_problem(response, status, slug)
+    assert "retry-after" not in response.headers
+    assert "not reachable" not in str(body["detail"])
+    for leak in ("Traceback", "constraint", "no_such_column", "INSERT", "SELECT", ".py"):
+        assert leak not in response.text
+    if status == 500:
+        # the traceback is in the log, for whoever fixes it
+        logged = [r for r in caplog.records if r.exc_info is not None]
+        assert logged and logged[-1].levelname == "ERROR"
+    assert await count(service.runtime.db, notes) == 0

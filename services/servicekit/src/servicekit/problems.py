@@ -14,10 +14,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from servicekit.dberrors import is_uniqueness_race, is_unreachable
 
 log = logging.getLogger(__name__)
 
@@ -184,38 +187,43 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers = {"Allow": ", ".join(allowed)}
         return problem_response(request, exc.status_code, detail=detail, headers=headers)
 
-    @app.exception_handler(IntegrityError)
-    async def _conflict(request: Request, exc: IntegrityError) -> JSONResponse:
-        log.warning("write conflicted with existing data: %s", exc.orig)
-        return problem_response(
-            request,
-            409,
-            detail="This conflicts with a change made at the same moment. Nothing was saved; "
-            "fetch the record again and retry.",
-        )
-
-    @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)
-    @app.exception_handler(ConnectionError)
+    @app.exception_handler(PoolTimeout)
     @app.exception_handler(OSError)
-    async def _database_down(request: Request, exc: Exception) -> JSONResponse:
-        log.error("database unavailable: %s", exc)
-        return problem_response(
-            request,
-            503,
-            detail="The database is not reachable just now. Nothing was saved; try again shortly.",
-            headers={"Retry-After": "5"},
-        )
+    async def _database_failed(request: Request, exc: Exception) -> JSONResponse:
+        if is_uniqueness_race(exc):
+            log.warning("write clashed with a row written at the same moment: %s", exc)
+            return problem_response(
+                request,
+                409,
+                detail="This conflicts with a change made at the same moment. Nothing was "
+                "saved; fetch the record again and retry.",
+            )
+        if is_unreachable(exc):
+            log.error("database unavailable: %s", exc)
+            return problem_response(
+                request,
+                503,
+                detail="The database is not reachable just now. Nothing was saved; try again "
+                "shortly.",
+                headers={"Retry-After": "5"},
+            )
+        return _internal_error(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(
-            request,
-            500,
-            detail="The request failed on our side and nothing was saved. Try again, and report "
-            "it if it happens again.",
-        )
+        return _internal_error(request, exc)
+
+
+def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    """A fault in the service: its traceback goes to the log, never into the response."""
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        request,
+        500,
+        detail="The request failed on our side and nothing was saved. Try again, and report "
+        "it if it happens again.",
+    )
 
 
 def _allowed_methods(request: Request) -> list[str]:

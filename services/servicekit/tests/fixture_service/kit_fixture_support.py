@@ -25,7 +25,7 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js.api import RawStreamMsg
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.schema import Table
 
@@ -257,6 +257,38 @@ async def create_note_once(
     )
     await session.commit()
     return JSONResponse(body, status_code=201, headers=headers)
+
+
+FAULTS = ("unique", "not-null", "foreign-key", "no-such-column", "bad-data", "missing-file")
+
+
+@router.post("/faults/{kind}", status_code=204)
+async def fault(kind: str, principal: CurrentPrincipal, session: SessionDep) -> None:
+    """Provokes one real failure of the database (or the file system) by its `kind`."""
+    if kind == "unique":
+        note_id = uuid.uuid4()
+        for _ in range(2):
+            await session.execute(insert(notes).values(id=note_id, body="x", created_at=utcnow()))
+    elif kind == "not-null":
+        await session.execute(insert(notes).values(id=uuid.uuid4(), body=None, created_at=utcnow()))
+    elif kind == "foreign-key":
+        await session.execute(
+            text(
+                "CREATE TABLE IF NOT EXISTS note_links "
+                "(note_id VARCHAR(36) NOT NULL REFERENCES notes (id))"
+            )
+        )
+        link = {"id": str(uuid.uuid4())}  # no such note
+        await session.execute(text("INSERT INTO note_links VALUES (:id)"), link)
+    elif kind == "no-such-column":
+        await session.execute(text("SELECT no_such_column FROM notes"))
+    elif kind == "bad-data":
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        refused = "SELECT json_extract('not json', '$')" if sqlite else "SELECT CAST('x' AS int)"
+        await session.execute(text(refused))
+    elif kind == "missing-file":
+        await asyncio.to_thread(Path("/no-such-directory/settings.toml").read_text)
+    await session.commit()
 
 
 @router.get("/boom")
