@@ -49,7 +49,8 @@ def refer_and_not_engage(portal: Portal, person: Person) -> str:
     referral_id = uuid.UUID(response.json()["id"])
 
     async def not_engaged() -> None:
-        db = Database(portal.settings.database_url)
+        settings = portal.settings
+        db = Database(settings.database_url, cipher=settings.field_cipher())
         try:
             async with db.session() as session:
                 referral = await session.get(Referral, referral_id)

@@ -20,7 +20,7 @@ if FIXTURE_DIR not in sys.path:
 
 from kit_fixture_support import FIXTURE_INI, Service, start_service  # noqa: E402
 
-from servicekit import bus, crypto  # noqa: E402
+from servicekit import bus  # noqa: E402
 from servicekit.crypto import FieldCipher  # noqa: E402
 from servicekit.db import Database  # noqa: E402
 from servicekit.devidp import DevIdentityProvider  # noqa: E402
@@ -35,16 +35,14 @@ async def db_url(template_databases: TemplateDatabases) -> str:
 
 
 @pytest.fixture
-def cipher(field_keys: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> FieldCipher:
-    """The process-wide field cipher for `Encrypted` columns, put back as it was afterwards."""
-    field_cipher = FieldCipher(field_keys, "k1")
-    monkeypatch.setattr(crypto, "_cipher", field_cipher)
-    return field_cipher
+def cipher(field_keys: dict[str, str]) -> FieldCipher:
+    """The field cipher of the fixture service's `Encrypted` columns (its settings' keys)."""
+    return FieldCipher(field_keys, "k1")
 
 
 @pytest.fixture
 async def db(db_url: str, cipher: FieldCipher) -> AsyncIterator[Database]:
-    database = Database(db_url)
+    database = Database(db_url, cipher=cipher)
     yield database
     await database.dispose()
 

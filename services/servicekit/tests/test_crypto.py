@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from kit_fixture_support import notes
+from kit_fixture_support import FIXTURE_INI, Service, notes, start_service
 from sqlalchemy import insert, select, text
 
 from servicekit.crypto import FieldCipher, b64d, b64e, keyed_hash, new_key
 from servicekit.db import Database, utcnow
+from servicekit.devidp import DevIdentityProvider
+from servicekit.testing.databases import TemplateDatabases
 
 SECRET = "Jo Bloggs, 07700 900123, heroin dependence"
 
@@ -111,3 +113,89 @@ def test_keyed_hash_is_stable_and_depends_on_the_key() -> None:
     assert keyed_hash(key, "bloggs", "jo", "1990-02-01") != first
     # the parts are delimited, so moving a boundary changes the hash
     assert keyed_hash(key, "ab", "c") != keyed_hash(key, "a", "bc")
+
+
+async def _write_and_read(service: Service, text_: str) -> str:
+    created = await service.client.post("/notes", json={"text": text_}, headers=service.auth())
+    assert created.status_code == 201, created.text
+    read = await service.client.get(f"/notes/{created.json()['id']}", headers=service.auth())
+    assert read.status_code == 200, read.text
+    return str(read.json()["text"])
+
+
+async def _stored(db: Database) -> list[str]:
+    async with db.engine.connect() as conn:
+        return list((await conn.execute(text("SELECT body FROM notes"))).scalars())
+
+
+@pytest.mark.db
+async def test_two_applications_in_one_process_each_use_their_own_keys(
+    template_databases: TemplateDatabases,
+    dev_idp: DevIdentityProvider,
+    trusted_issuers: dict[str, list[str]],
+) -> None:
+    first_keys, second_keys = {"k1": new_key()}, {"k1": new_key()}  # the same key id, even
+    first, first_client = await start_service(
+        await template_databases.fresh(FIXTURE_INI), dev_idp, trusted_issuers, first_keys
+    )
+    # built second: a process-wide cipher would now be this one's, for both
+    second, second_client = await start_service(
+        await template_databases.fresh(FIXTURE_INI), dev_idp, trusted_issuers, second_keys
+    )
+    async with first_client, second_client:
+        assert await _write_and_read(first, "the first service's secret") == (
+            "the first service's secret"
+        )
+        assert await _write_and_read(second, "the second service's secret") == (
+            "the second service's secret"
+        )
+        [first_raw] = await _stored(first.runtime.db)
+        [second_raw] = await _stored(second.runtime.db)
+    await first.runtime.stop()
+    await second.runtime.stop()
+    assert FieldCipher(first_keys, "k1").decrypt(first_raw) == "the first service's secret"
+    assert FieldCipher(second_keys, "k1").decrypt(second_raw) == "the second service's secret"
+    with pytest.raises(ValueError, match="integrity"):
+        FieldCipher(second_keys, "k1").decrypt(first_raw)
+
+
+@pytest.mark.db
+async def test_a_rotated_key_ring_reads_old_rows_and_writes_under_the_new_key(
+    db_url: str, field_keys: dict[str, str]
+) -> None:
+    old = Database(db_url, cipher=FieldCipher(field_keys, "k1"))
+    async with old.session() as session:
+        await session.execute(
+            insert(notes).values(id=uuid.uuid4(), body="old", created_at=utcnow())
+        )
+        await session.commit()
+    await old.dispose()
+
+    rotated = FieldCipher({**field_keys, "k2": new_key()}, "k2")
+    new = Database(db_url, cipher=rotated)
+    try:
+        async with new.session() as session:
+            await session.execute(
+                insert(notes).values(id=uuid.uuid4(), body="new", created_at=utcnow())
+            )
+            await session.commit()
+            read = set((await session.scalars(select(notes.c.body))).all())
+        assert read == {"old", "new"}
+        raw = await _stored(new)
+        assert sorted(token.split(".")[1] for token in raw) == ["k1", "k2"]
+        assert sorted(rotated.needs_rotation(token) for token in raw) == [False, True]
+    finally:
+        await new.dispose()
+
+
+@pytest.mark.db
+async def test_a_database_without_a_cipher_refuses_encrypted_columns(db_url: str) -> None:
+    plain = Database(db_url)
+    try:
+        async with plain.session() as session:
+            with pytest.raises(Exception, match="Database\\(url, cipher="):
+                await session.execute(
+                    insert(notes).values(id=uuid.uuid4(), body="x", created_at=utcnow())
+                )
+    finally:
+        await plain.dispose()

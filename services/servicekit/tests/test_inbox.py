@@ -275,7 +275,7 @@ async def test_a_consumer_killed_mid_message_gets_it_again_and_applies_it_once(
         await asyncio.Event().wait()  # ...when the process dies
 
     event = withdrawn_event()
-    first_db = Database(db_url)
+    first_db = Database(db_url, cipher=cipher)
     first = make_consumer(first_db, own_nats_server, hangs, ack_wait=1)
     await first.start()
     try:
@@ -286,7 +286,7 @@ async def test_a_consumer_killed_mid_message_gets_it_again_and_applies_it_once(
         await first_db.dispose()
     assert first.outcomes_of(event) == []  # never finished, never acknowledged
 
-    second_db = Database(db_url)  # a new process: new engine, new connection to NATS
+    second_db = Database(db_url, cipher=cipher)  # a new process: new engine, new NATS connection
     try:
         assert await count(second_db, notes) == 0  # the half-done work was rolled back
         second = make_consumer(second_db, own_nats_server, note_writer, ack_wait=1)

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from contracts.vocabulary import ReferralOutcome
+from referral_api.config import Settings
 from referral_api.eligibility.models import EligibilityRuleSet
 from referral_api.forces.models import Force
 from referral_api.outcomes.service import close
@@ -23,8 +24,10 @@ from ..helpers import AuthHeaders, referral_body, submit
 pytestmark = pytest.mark.db
 
 
-async def close_as(url: str, referral_id: str, outcome: ReferralOutcome, at: datetime) -> None:
-    db = Database(url)
+async def close_as(
+    settings: Settings, referral_id: str, outcome: ReferralOutcome, at: datetime
+) -> None:
+    db = Database(settings.database_url, cipher=settings.field_cipher())
     try:
         async with db.session() as session:
             referral = await session.get(Referral, uuid.UUID(referral_id))
@@ -80,11 +83,14 @@ async def check(client: httpx.AsyncClient, auth: AuthHeaders, **person: str) -> 
 
 
 async def test_not_engaged_within_the_period_is_refused_with_not_before(
-    client: httpx.AsyncClient, auth: AuthHeaders, referral_database: str
+    client: httpx.AsyncClient,
+    auth: AuthHeaders,
+    referral_database: str,
+    referral_settings: Settings,
 ) -> None:
     created = (await submit(client, auth())).json()
     closed_at = datetime.now(UTC) - timedelta(days=30)
-    await close_as(referral_database, created["id"], ReferralOutcome.not_engaged, closed_at)
+    await close_as(referral_settings, created["id"], ReferralOutcome.not_engaged, closed_at)
     decision = await check(client, auth)
     assert decision["eligible"] is False
     expected = (closed_at.replace(year=closed_at.year + 1)).date().isoformat()
@@ -98,11 +104,14 @@ async def test_not_engaged_within_the_period_is_refused_with_not_before(
 
 
 async def test_a_bar_for_ever_says_only_not_eligible(
-    client: httpx.AsyncClient, auth: AuthHeaders, referral_database: str
+    client: httpx.AsyncClient,
+    auth: AuthHeaders,
+    referral_database: str,
+    referral_settings: Settings,
 ) -> None:
     northshire = auth(force="northshire")  # bars for ever
     created = (await submit(client, northshire, referral_in("northshire"))).json()
-    await close_as(referral_database, created["id"], ReferralOutcome.not_engaged, datetime.now(UTC))
+    await close_as(referral_settings, created["id"], ReferralOutcome.not_engaged, datetime.now(UTC))
     response = await client.post("/v1/eligibility-checks", json=check_body(), headers=northshire)
     decision = response.json()
     assert decision["eligible"] is False and decision["not_before"] is None
@@ -128,11 +137,15 @@ def officer_facing_text(body: dict[str, Any]) -> list[str]:
 
 @pytest.mark.parametrize("force", ["demo", "northshire"])
 async def test_the_officer_never_learns_the_persons_history(
-    client: httpx.AsyncClient, auth: AuthHeaders, referral_database: str, force: str
+    client: httpx.AsyncClient,
+    auth: AuthHeaders,
+    referral_database: str,
+    referral_settings: Settings,
+    force: str,
 ) -> None:
     officer = auth(force=force)
     created = (await submit(client, officer, referral_in(force))).json()
-    await close_as(referral_database, created["id"], ReferralOutcome.not_engaged, datetime.now(UTC))
+    await close_as(referral_settings, created["id"], ReferralOutcome.not_engaged, datetime.now(UTC))
     check_response = await client.post("/v1/eligibility-checks", json=check_body(), headers=officer)
     refused = await submit(client, officer, referral_in(force))
     assert check_response.json()["eligible"] is False and refused.status_code == 422
@@ -145,7 +158,10 @@ async def test_the_officer_never_learns_the_persons_history(
 
 
 async def test_a_stored_bar_reason_is_neither_served_nor_shown(
-    client: httpx.AsyncClient, auth: AuthHeaders, referral_database: str
+    client: httpx.AsyncClient,
+    auth: AuthHeaders,
+    referral_database: str,
+    referral_settings: Settings,
 ) -> None:
     await store_rule_set_with_a_bar_reason(
         referral_database, "demo", "did not engage with an earlier referral"
@@ -154,7 +170,7 @@ async def test_a_stored_bar_reason_is_neither_served_nor_shown(
     assert served.status_code == 200
     assert "earlier referral" not in served.text
     created = (await submit(client, auth())).json()
-    await close_as(referral_database, created["id"], ReferralOutcome.not_engaged, datetime.now(UTC))
+    await close_as(referral_settings, created["id"], ReferralOutcome.not_engaged, datetime.now(UTC))
     decision = await check(client, auth)
     assert decision["reasons"] == [f"not eligible until {decision['not_before']}"]
 
@@ -172,42 +188,52 @@ async def test_writing_the_name_differently_does_not_defeat_the_bar(
     client: httpx.AsyncClient,
     auth: AuthHeaders,
     referral_database: str,
+    referral_settings: Settings,
     person: dict[str, str],
 ) -> None:
     created = (await submit(client, auth())).json()
-    await close_as(referral_database, created["id"], ReferralOutcome.not_engaged, datetime.now(UTC))
+    await close_as(referral_settings, created["id"], ReferralOutcome.not_engaged, datetime.now(UTC))
     decision = await check(client, auth, **person)
     assert decision["eligible"] is False and decision["not_before"]
 
 
 async def test_completed_is_eligible_again_any_number_of_times(
-    client: httpx.AsyncClient, auth: AuthHeaders, referral_database: str
+    client: httpx.AsyncClient,
+    auth: AuthHeaders,
+    referral_database: str,
+    referral_settings: Settings,
 ) -> None:
     for _ in range(3):
         created = await submit(client, auth())
         assert created.status_code == 201
         await close_as(
-            referral_database, created.json()["id"], ReferralOutcome.completed, datetime.now(UTC)
+            referral_settings, created.json()["id"], ReferralOutcome.completed, datetime.now(UTC)
         )
     assert (await check(client, auth))["eligible"] is True
 
 
 async def test_an_expired_bar_is_eligible(
-    client: httpx.AsyncClient, auth: AuthHeaders, referral_database: str
+    client: httpx.AsyncClient,
+    auth: AuthHeaders,
+    referral_database: str,
+    referral_settings: Settings,
 ) -> None:
     created = (await submit(client, auth())).json()
     long_ago = datetime.now(UTC) - timedelta(days=400)
-    await close_as(referral_database, created["id"], ReferralOutcome.not_engaged, long_ago)
+    await close_as(referral_settings, created["id"], ReferralOutcome.not_engaged, long_ago)
     decision = await check(client, auth)
     assert decision["eligible"] is True and decision["not_before"] is None
     assert (await submit(client, auth())).status_code == 201
 
 
 async def test_the_bar_is_per_force(
-    client: httpx.AsyncClient, auth: AuthHeaders, referral_database: str
+    client: httpx.AsyncClient,
+    auth: AuthHeaders,
+    referral_database: str,
+    referral_settings: Settings,
 ) -> None:
     created = (await submit(client, auth())).json()
-    await close_as(referral_database, created["id"], ReferralOutcome.not_engaged, datetime.now(UTC))
+    await close_as(referral_settings, created["id"], ReferralOutcome.not_engaged, datetime.now(UTC))
     other = await client.post(
         "/v1/eligibility-checks", json=check_body(), headers=auth(force="northshire")
     )
@@ -225,10 +251,13 @@ async def test_a_check_stores_nothing_about_the_person_but_the_audit_entry(
 
 
 async def test_a_barred_person_can_still_be_seen_as_someone_else(
-    client: httpx.AsyncClient, auth: AuthHeaders, referral_database: str
+    client: httpx.AsyncClient,
+    auth: AuthHeaders,
+    referral_database: str,
+    referral_settings: Settings,
 ) -> None:
     created = (await submit(client, auth())).json()
-    await close_as(referral_database, created["id"], ReferralOutcome.not_engaged, datetime.now(UTC))
+    await close_as(referral_settings, created["id"], ReferralOutcome.not_engaged, datetime.now(UTC))
     decision = await check(client, auth, given_name="Jordan", family_name="Sample")
     assert decision["eligible"] is True
     body = referral_body(family_name="Sample")

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from contracts.vocabulary import ReferralOutcome
+from referral_api.config import Settings
 from referral_api.forces.models import Force
 from referral_api.outcomes.models import Bar
 from referral_api.outcomes.service import add_months, close
@@ -35,8 +36,10 @@ def test_add_months_keeps_the_day_or_the_month_end(
     assert add_months(start, months) == end
 
 
-async def _close(url: str, referral_id: str, outcome: ReferralOutcome, at: datetime) -> Bar | None:
-    db = Database(url)
+async def _close(
+    settings: Settings, referral_id: str, outcome: ReferralOutcome, at: datetime
+) -> Bar | None:
+    db = Database(settings.database_url, cipher=settings.field_cipher())
     try:
         async with db.session() as session:
             referral = await session.get(Referral, uuid.UUID(referral_id))
@@ -56,10 +59,13 @@ AT = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
 
 async def test_not_engaged_bars_for_the_force_period_and_publishes_closed(
-    client: httpx.AsyncClient, auth: AuthHeaders, referral_database: str
+    client: httpx.AsyncClient,
+    auth: AuthHeaders,
+    referral_database: str,
+    referral_settings: Settings,
 ) -> None:
     created = (await submit(client, auth())).json()
-    bar = await _close(referral_database, created["id"], ReferralOutcome.not_engaged, AT)
+    bar = await _close(referral_settings, created["id"], ReferralOutcome.not_engaged, AT)
     assert bar is not None and bar.expires_at == datetime(2027, 11, 26, 10, 0, tzinfo=UTC)
     closed = await outbox_events(referral_database, "referral.closed.v1")
     assert [e["data"]["outcome"] for e in closed] == ["not_engaged"]
@@ -71,33 +77,42 @@ async def test_not_engaged_bars_for_the_force_period_and_publishes_closed(
 
 
 async def test_completed_sets_no_bar(
-    client: httpx.AsyncClient, auth: AuthHeaders, referral_database: str
+    client: httpx.AsyncClient,
+    auth: AuthHeaders,
+    referral_database: str,
+    referral_settings: Settings,
 ) -> None:
     created = (await submit(client, auth())).json()
-    assert await _close(referral_database, created["id"], ReferralOutcome.completed, AT) is None
+    assert await _close(referral_settings, created["id"], ReferralOutcome.completed, AT) is None
     closed = await outbox_events(referral_database, "referral.closed.v1")
     assert closed[0]["data"]["outcome"] == "completed"
     assert "bar_expires_at" not in closed[0]["data"]
 
 
 async def test_closing_twice_changes_nothing(
-    client: httpx.AsyncClient, auth: AuthHeaders, referral_database: str
+    client: httpx.AsyncClient,
+    auth: AuthHeaders,
+    referral_database: str,
+    referral_settings: Settings,
 ) -> None:
     created = (await submit(client, auth())).json()
-    await _close(referral_database, created["id"], ReferralOutcome.completed, AT)
-    assert await _close(referral_database, created["id"], ReferralOutcome.not_engaged, AT) is None
+    await _close(referral_settings, created["id"], ReferralOutcome.completed, AT)
+    assert await _close(referral_settings, created["id"], ReferralOutcome.not_engaged, AT) is None
     closed = await outbox_events(referral_database, "referral.closed.v1")
     assert [e["data"]["outcome"] for e in closed] == ["completed"]
 
 
 async def test_a_force_that_bars_for_ever(
-    client: httpx.AsyncClient, auth: AuthHeaders, referral_database: str
+    client: httpx.AsyncClient,
+    auth: AuthHeaders,
+    referral_database: str,
+    referral_settings: Settings,
 ) -> None:
     body = (await client.get("/v1/force", headers=auth(force="northshire"))).json()
     referral = referral_body()
     referral["encounter"]["area"] = body["areas"][0]["code"]
     created = (await submit(client, auth(force="northshire"), referral)).json()
-    bar = await _close(referral_database, created["id"], ReferralOutcome.not_engaged, AT)
+    bar = await _close(referral_settings, created["id"], ReferralOutcome.not_engaged, AT)
     assert bar is not None and bar.expires_at is None
     closed = await outbox_events(referral_database, "referral.closed.v1")
     assert closed[0]["data"]["barred_indefinitely"] is True

@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.auth import Authenticator, JWKSCache
-from servicekit.crypto import FieldCipher, configure_field_cipher
 from servicekit.db import Database
 from servicekit.headers import SecurityHeaders
 from servicekit.health import health_router
@@ -64,9 +63,8 @@ class ServiceRuntime:
         self.settings = settings
         self.tables = tables
         self.producer = producer
-        self.db = Database(settings.database_url, null_pool=null_pool)
-        self.cipher = FieldCipher(settings.field_keys, settings.field_key_current)
-        configure_field_cipher(self.cipher)
+        self.cipher = settings.field_cipher()
+        self.db = Database(settings.database_url, cipher=self.cipher, null_pool=null_pool)
         self.authenticator = Authenticator(
             JWKSCache(settings.jwks_url),
             audience=settings.jwt_audience,

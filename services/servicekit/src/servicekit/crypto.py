@@ -12,11 +12,13 @@ import hmac
 import json
 import os
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import JSON, Text, TypeDecorator
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 _PREFIX = "enc1"
 
@@ -63,19 +65,26 @@ class FieldCipher:
         return token.split(".", 2)[1] != self.current
 
 
-_cipher: FieldCipher | None = None
+# Each database's engine has a dialect of its own, and every column type is handed the dialect of
+# the engine running the statement: so the cipher is bound to the engine through its dialect, and
+# two applications in one process (or a tool beside a service) each use their own keys.
+_ciphers: WeakKeyDictionary[Dialect, FieldCipher] = WeakKeyDictionary()
 
 
-def configure_field_cipher(cipher: FieldCipher) -> None:
-    """Install the process-wide cipher used by `Encrypted` columns."""
-    global _cipher
-    _cipher = cipher
+def bind_field_cipher(engine: Engine | AsyncEngine, cipher: FieldCipher) -> None:
+    """Make `Encrypted` columns read and written through `engine` use `cipher`."""
+    _ciphers[engine.dialect] = cipher
 
 
-def field_cipher() -> FieldCipher:
-    if _cipher is None:
-        raise RuntimeError("field encryption is not configured for this process")
-    return _cipher
+def field_cipher(dialect: Dialect) -> FieldCipher:
+    """The cipher bound to the engine of `dialect`."""
+    try:
+        return _ciphers[dialect]
+    except KeyError:
+        raise RuntimeError(
+            "field encryption is not configured for this database: "
+            "create it with Database(url, cipher=FieldCipher(keys, current))"
+        ) from None
 
 
 class Encrypted(TypeDecorator[str]):
@@ -85,10 +94,10 @@ class Encrypted(TypeDecorator[str]):
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else field_cipher().encrypt(value)
+        return None if value is None else field_cipher(dialect).encrypt(value)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else field_cipher().decrypt(value)
+        return None if value is None else field_cipher(dialect).decrypt(value)
 
 
 class EncryptedJSON(TypeDecorator[Any]):
@@ -101,10 +110,12 @@ class EncryptedJSON(TypeDecorator[Any]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        return field_cipher().encrypt(json.dumps(value, separators=(",", ":"), sort_keys=True))
+        return field_cipher(dialect).encrypt(
+            json.dumps(value, separators=(",", ":"), sort_keys=True)
+        )
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
-        return None if value is None else json.loads(field_cipher().decrypt(value))
+        return None if value is None else json.loads(field_cipher(dialect).decrypt(value))
 
 
 class EncryptedDocument(EncryptedJSON):

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
+from servicekit.crypto import FieldCipher, bind_field_cipher
 from servicekit.sqlite import BACKSTOP_PAGES, WalCheckpointer
 from servicekit.sqlite import dbapi as sqlite_on_the_loop
 
@@ -172,9 +173,15 @@ class Database:
     Commit hooks let the outbox relay wake as soon as a transaction that wrote an event commits.
     """
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(
+        self, url: str, *, cipher: FieldCipher | None = None, **engine_kwargs: Any
+    ) -> None:
+        """`cipher` reads and writes this database's `Encrypted` columns; without one they
+        cannot be used (a tool reading only plain tables needs none)."""
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
+        if cipher is not None:
+            bind_field_cipher(self.engine, cipher)
         self._commit_listeners: list[Callable[[], None]] = []
 
         class _SyncSession(Session):

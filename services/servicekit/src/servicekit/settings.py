@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from servicekit.auth import TrustedIssuer
+from servicekit.crypto import FieldCipher
 
 
 class ServiceSettings(BaseSettings):
@@ -89,3 +90,8 @@ class ServiceSettings(BaseSettings):
                         "them different forces, or different roles"
                     )
         return self
+
+    def field_cipher(self) -> FieldCipher:
+        """The cipher of this service's `Encrypted` columns, from its key ring: pass it to
+        `Database(url, cipher=...)` to open the service's database beside it (a tool, a test)."""
+        return FieldCipher(self.field_keys, self.field_key_current)
