@@ -49,6 +49,10 @@ class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    @property
+    def python_type(self) -> type[datetime]:
+        return datetime
+
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
@@ -67,6 +71,10 @@ class GUID(TypeDecorator[uuid.UUID]):
 
     impl = String(36)
     cache_ok = True
+
+    @property
+    def python_type(self) -> type[uuid.UUID]:
+        return uuid.UUID
 
     def process_bind_param(self, value: uuid.UUID | str | None, dialect: Dialect) -> str | None:
         return None if value is None else str(value)

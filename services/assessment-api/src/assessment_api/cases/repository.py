@@ -18,7 +18,6 @@ from sqlalchemy import (
     literal,
     not_,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +29,7 @@ from assessment_api.cases.models import (
     ContactAttempt,
     ReferralWithdrawal,
 )
+from servicekit.paging import Found, paginate
 
 
 @dataclass(frozen=True)
@@ -130,9 +130,9 @@ async def queue(
     due_before: datetime | None,
     overdue: bool | None,
     now: datetime,
-    after: tuple[datetime, datetime, uuid.UUID] | None,
+    cursor: str | None,
     limit: int,
-) -> list[Case]:
+) -> Found[Case]:
     """The queue: soonest (and so most overdue) deadline first, then oldest referral first.
 
     Keyset-paginated on (due_at, received_at, id).
@@ -146,14 +146,8 @@ async def queue(
         # overdue: still open and past its next deadline
         late = and_(Case.status.in_([s.value for s in OPEN_STATUSES]), Case.due_at < now)
         query = query.where(late if overdue else not_(late))
-    if after is not None:
-        columns = (Case.due_at, Case.received_at, Case.id)
-        bound = (
-            literal(value, type_=column.type) for column, value in zip(columns, after, strict=True)
-        )
-        query = query.where(tuple_(*columns) > tuple_(*bound))
-    query = query.order_by(Case.due_at, Case.received_at, Case.id).limit(limit)
-    return list((await session.scalars(query)).all())
+    order = (Case.due_at, Case.received_at, Case.id)
+    return await paginate(session, query, order=order, cursor=cursor, limit=limit)
 
 
 async def attempt_counts(

@@ -33,10 +33,10 @@ from assessment_api.responses import CONFLICT, problem_responses
 from assessment_api.safeguarding import repository as safeguarding_repository
 from assessment_api.safeguarding.models import SafeguardingStatus
 from assessment_api.support import repository as support_repository
-from servicekit import cursors
 from servicekit.app import NOT_FOUND, SessionDep
 from servicekit.audit import record_access
 from servicekit.idempotency import StoredResponse
+from servicekit.paging import CursorQuery, LimitQuery
 from servicekit.types import IsoDate, QueryFlag
 
 router = APIRouter(prefix="/v1", tags=["cases"])
@@ -77,8 +77,8 @@ async def list_cases(
     overdue: Annotated[
         QueryFlag | None, Query(description="true: only cases past their next deadline.")
     ] = None,
-    cursor: Annotated[str | None, Query(max_length=400)] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 20,
 ) -> CasePage:
     """The queue: the most overdue first (the soonest deadline), then the oldest referral.
 
@@ -89,11 +89,7 @@ async def list_cases(
     if due_to == date.max:
         raise invalid_field("due_to", f"must be before {date.max.isoformat()}")
     now = datetime.now(UTC)
-    after = None
-    if cursor:
-        due_at, received_at, case_id = cursors.decode(cursor, 3)
-        after = (cursors.instant(due_at), cursors.instant(received_at), cursors.identifier(case_id))
-    cases = await repository.queue(
+    found = await repository.queue(
         session=session,
         scope=worker.scope,
         statuses=status or list(OPEN_STATUSES),
@@ -101,20 +97,16 @@ async def list_cases(
         due_before=_day_start(due_to + timedelta(days=1)) if due_to else None,
         overdue=overdue,
         now=now,
-        after=after,
-        limit=limit + 1,
+        cursor=cursor,
+        limit=limit,
     )
-    page, more = cases[:limit], len(cases) > limit
-    counts = await repository.attempt_counts(session=session, case_ids=[c.id for c in page])
-    last = page[-1] if page else None
+    counts = await repository.attempt_counts(session=session, case_ids=[c.id for c in found.rows])
     return CasePage(
         items=[
             CaseSummary.of(c, attempts=counts.get(c.id, 0), overdue=is_overdue(c, now))
-            for c in page
+            for c in found.rows
         ],
-        next_cursor=(
-            cursors.encode(last.due_at, last.received_at, last.id) if more and last else None
-        ),
+        next_cursor=found.next_cursor,
     )
 
 

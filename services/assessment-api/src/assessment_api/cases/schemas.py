@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from assessment_api.cases.models import CaseStatus, ContactChannel, ContactResult
 from contracts.vocabulary import NeedDomain, Pathway, SafeguardingCategory, Substance
+from servicekit.paging import Page
 from servicekit.schemas import FromRow
 from servicekit.types import IsoDateTime
 
@@ -123,11 +124,8 @@ class CaseSummary(FromRow):
     easy_read: bool
 
 
-class CasePage(BaseModel):
-    items: list[CaseSummary]
-    next_cursor: str | None = Field(
-        description="Pass as `cursor` for the next page; null at the end."
-    )
+class CasePage(Page[CaseSummary]):
+    """One page of the queue."""
 
 
 class ContactDetailsOut(FromRow):

@@ -14,6 +14,7 @@ from assessment_api.directory.models import (
 )
 from assessment_api.directory.postcodes import area_of
 from contracts.vocabulary import NeedDomain
+from servicekit.paging import Found, paginate
 
 
 async def search(
@@ -22,9 +23,9 @@ async def search(
     forces: Collection[str],
     need: NeedDomain | None,
     district: str | None,
-    after: tuple[str, str, str] | None,
+    cursor: str | None,
     limit: int,
-) -> list[DirectoryService]:
+) -> Found[DirectoryService]:
     """Active services, by name; a service with no listed areas covers the whole force area."""
     query = select(DirectoryService).where(
         DirectoryService.force_id.in_(sorted(forces)), DirectoryService.active.is_(True)
@@ -48,15 +49,8 @@ async def search(
                 exists().where(covers, area.postcode_prefix.in_([district, area_of(district)])),
             )
         )
-    if after is not None:
-        query = query.where(
-            tuple_(DirectoryService.name, DirectoryService.force_id, DirectoryService.id)
-            > tuple_(*after)
-        )
-    query = query.order_by(
-        DirectoryService.name, DirectoryService.force_id, DirectoryService.id
-    ).limit(limit)
-    return list((await session.scalars(query)).all())
+    order = (DirectoryService.name, DirectoryService.force_id, DirectoryService.id)
+    return await paginate(session, query, order=order, cursor=cursor, limit=limit)
 
 
 async def needs_of(

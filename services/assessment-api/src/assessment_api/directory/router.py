@@ -14,8 +14,8 @@ from assessment_api.directory.schemas import DirectoryPage, DirectoryServiceOut
 from assessment_api.exceptions import invalid_field
 from assessment_api.providers import repository as provider_repository
 from contracts.vocabulary import NeedDomain
-from servicekit import cursors
 from servicekit.app import SessionDep
+from servicekit.paging import CursorQuery, LimitQuery
 
 router = APIRouter(prefix="/v1", tags=["directory"])
 
@@ -36,8 +36,8 @@ async def search_services(
     force: Annotated[
         str | None, Query(max_length=64, description="One of your forces; all when absent.")
     ] = None,
-    cursor: Annotated[str | None, Query(max_length=400)] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 20,
 ) -> DirectoryPage:
     """Local services of your forces' areas that meet a need, near a postcode, by name.
 
@@ -57,25 +57,19 @@ async def search_services(
     forces = worker.forces & worked
     if force is not None:
         forces &= {force}
-    after = None
-    if cursor:
-        name, force_id, service_id = cursors.decode(cursor, 3)
-        after = (name, force_id, service_id)
-    services = await repository.search(
+    found = await repository.search(
         session=session,
         forces=forces,
         need=need,
         district=district,
-        after=after,
-        limit=limit + 1,
+        cursor=cursor,
+        limit=limit,
     )
-    page, more = services[:limit], len(services) > limit
-    needs = await repository.needs_of(session=session, services=page)
-    last = page[-1] if page else None
+    needs = await repository.needs_of(session=session, services=found.rows)
     return DirectoryPage(
         items=[
             DirectoryServiceOut.of(s, organisation=s, needs=needs.get((s.force_id, s.id), []))
-            for s in page
+            for s in found.rows
         ],
-        next_cursor=cursors.encode(last.name, last.force_id, last.id) if more and last else None,
+        next_cursor=found.next_cursor,
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from contracts.vocabulary import NeedDomain
+from servicekit.paging import Page
 from servicekit.schemas import FromRow
 
 
@@ -27,6 +28,5 @@ class DirectoryServiceOut(FromRow):
     service_areas: list[str] = Field(description="As published; empty covers the whole area.")
 
 
-class DirectoryPage(BaseModel):
-    items: list[DirectoryServiceOut]
-    next_cursor: str | None
+class DirectoryPage(Page[DirectoryServiceOut]):
+    """One page of local services."""

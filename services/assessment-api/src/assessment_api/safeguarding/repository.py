@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import CursorResult, Select, literal, select, tuple_, update
+from sqlalchemy import CursorResult, Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assessment_api.cases.models import Case
@@ -17,6 +17,7 @@ from assessment_api.safeguarding.models import (
     SafeguardingReferral,
     SafeguardingStatus,
 )
+from servicekit.paging import Found, paginate
 
 
 async def for_case(*, session: AsyncSession, case_id: uuid.UUID) -> list[SafeguardingReferral]:
@@ -62,22 +63,13 @@ async def listed(
     session: AsyncSession,
     scope: Scope,
     statuses: Collection[SafeguardingStatus],
-    after: tuple[datetime, uuid.UUID] | None,
+    cursor: str | None,
     limit: int,
-) -> list[SafeguardingReferral]:
+) -> Found[SafeguardingReferral]:
     """Oldest first, so the referral waiting longest for follow-up comes first."""
     query = visible(scope).where(SafeguardingReferral.status.in_([s.value for s in statuses]))
-    if after is not None:
-        raised_at, referral_id = after
-        query = query.where(
-            tuple_(SafeguardingReferral.raised_at, SafeguardingReferral.id)
-            > tuple_(
-                literal(raised_at, type_=SafeguardingReferral.raised_at.type),
-                literal(referral_id, type_=SafeguardingReferral.id.type),
-            )
-        )
-    query = query.order_by(SafeguardingReferral.raised_at, SafeguardingReferral.id).limit(limit)
-    return list((await session.scalars(query)).all())
+    order = (SafeguardingReferral.raised_at, SafeguardingReferral.id)
+    return await paginate(session, query, order=order, cursor=cursor, limit=limit)
 
 
 async def claim_open(

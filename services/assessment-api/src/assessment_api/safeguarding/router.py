@@ -28,10 +28,10 @@ from assessment_api.safeguarding.schemas import (
     example_follow_up,
     example_safeguarding_referral,
 )
-from servicekit import cursors
 from servicekit.app import NOT_FOUND, SessionDep
 from servicekit.audit import record_access
 from servicekit.idempotency import StoredResponse
+from servicekit.paging import CursorQuery, LimitQuery
 
 router = APIRouter(prefix="/v1", tags=["safeguarding referrals"])
 
@@ -194,26 +194,20 @@ async def list_safeguarding_referrals(
         list[SafeguardingStatus] | None,
         Query(description="Open (needing follow-up) when absent."),
     ] = None,
-    cursor: Annotated[str | None, Query(max_length=400)] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 20,
 ) -> SafeguardingPage:
     """Safeguarding referrals, oldest first; by default the open ones needing follow-up."""
-    after = None
-    if cursor:
-        raised_at, referral_id = cursors.decode(cursor, 2)
-        after = (cursors.instant(raised_at), cursors.identifier(referral_id))
-    referrals = await repository.listed(
+    found = await repository.listed(
         session=session,
         scope=worker.scope,
         statuses=status or [SafeguardingStatus.open],
-        after=after,
-        limit=limit + 1,
+        cursor=cursor,
+        limit=limit,
     )
-    page, more = referrals[:limit], len(referrals) > limit
     references = await case_repository.references(
-        session=session, case_ids=[r.case_id for r in page]
+        session=session, case_ids=[r.case_id for r in found.rows]
     )
-    last = page[-1] if page else None
     return SafeguardingPage(
         items=[
             SafeguardingListItem.of(
@@ -221,7 +215,7 @@ async def list_safeguarding_referrals(
                 case_reference=references[r.case_id],
                 needs_follow_up=r.status is SafeguardingStatus.open,
             )
-            for r in page
+            for r in found.rows
         ],
-        next_cursor=cursors.encode(last.raised_at, last.id) if more and last else None,
+        next_cursor=found.next_cursor,
     )

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assessment_api.safeguarding.models import SafeguardingStatus
 from contracts.vocabulary import SafeguardingCategory
+from servicekit.paging import Page
 from servicekit.schemas import FromRow
 from servicekit.types import Flag
 
@@ -80,9 +81,8 @@ class SafeguardingListItem(FromRow):
     raised_at: datetime
 
 
-class SafeguardingPage(BaseModel):
-    items: list[SafeguardingListItem]
-    next_cursor: str | None
+class SafeguardingPage(Page[SafeguardingListItem]):
+    """One page of safeguarding referrals."""
 
 
 def example_safeguarding_referral() -> dict[str, Any]:

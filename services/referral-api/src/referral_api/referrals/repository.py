@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.vocabulary import ReferralStatus
 from referral_api.referrals.models import Referral
 from servicekit.auth import Principal, Role
+from servicekit.paging import Found, paginate
 
 
 def visible_to(principal: Principal) -> Select[Referral]:
@@ -38,9 +39,9 @@ async def list_visible(
     statuses: list[ReferralStatus],
     submitted_from: datetime | None,
     submitted_before: datetime | None,
-    after: tuple[datetime, uuid.UUID] | None,
+    cursor: str | None,
     limit: int,
-) -> list[Referral]:
+) -> Found[Referral]:
     """Newest first, keyset-paginated on (submitted_at, id)."""
     query = visible_to(principal)
     if statuses:
@@ -49,13 +50,5 @@ async def list_visible(
         query = query.where(Referral.submitted_at >= submitted_from)
     if submitted_before is not None:
         query = query.where(Referral.submitted_at < submitted_before)
-    if after is not None:
-        at, last_id = after
-        query = query.where(
-            or_(
-                Referral.submitted_at < at,
-                and_(Referral.submitted_at == at, Referral.id < last_id),
-            )
-        )
-    query = query.order_by(Referral.submitted_at.desc(), Referral.id.desc()).limit(limit)
-    return list((await session.scalars(query)).all())
+    order = (Referral.submitted_at, Referral.id)
+    return await paginate(session, query, order=order, cursor=cursor, limit=limit, descending=True)

@@ -23,10 +23,11 @@ from referral_api.referrals.schemas import (
     WithdrawalIn,
     example_referral,
 )
-from servicekit import cursors, idempotency
+from servicekit import idempotency
 from servicekit.app import NOT_FOUND, SessionDep
 from servicekit.audit import record_access
 from servicekit.auth import CurrentPrincipal, Principal, Role, Scope, require_roles
+from servicekit.paging import CursorQuery, LimitQuery
 from servicekit.problems import PROBLEM_JSON, ProblemDetail
 from servicekit.types import IsoDate
 
@@ -165,17 +166,6 @@ async def get_referral(
     return _out(referral, principal)
 
 
-def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    """The (submitted_at, id) a page ended at, as `_encode_cursor` wrote it: anything else,
-    a date-time without a time zone included, is refused as an invalid cursor."""
-    submitted_at, referral_id = cursors.decode(cursor, 2)
-    return cursors.instant(submitted_at), cursors.identifier(referral_id)
-
-
-def _encode_cursor(referral: Referral) -> str:
-    return cursors.encode(referral.submitted_at, referral.id)
-
-
 @router.get(
     "/referrals",
     response_model=ReferralPage,
@@ -187,13 +177,13 @@ async def list_referrals(
     status: Annotated[list[ReferralStatus] | None, Query(description="Any of these.")] = None,
     submitted_from: Annotated[IsoDate | None, Query(description="On or after this day.")] = None,
     submitted_to: Annotated[IsoDate | None, Query(description="On or before this day.")] = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 20,
 ) -> ReferralPage:
     """Officers see their own referrals; supervisors their force's. Newest first."""
     if submitted_from and submitted_to and submitted_from > submitted_to:
         raise invalid_field("submitted_from", "is after submitted_to")
-    referrals = await repository.list_visible(
+    found = await repository.list_visible(
         session=session,
         principal=principal,
         statuses=status or [],
@@ -203,16 +193,15 @@ async def list_referrals(
         submitted_before=(
             datetime.combine(submitted_to, time.max, tzinfo=UTC) if submitted_to else None
         ),
-        after=_decode_cursor(cursor) if cursor else None,
-        limit=limit + 1,
+        cursor=cursor,
+        limit=limit,
     )
-    page, more = referrals[:limit], len(referrals) > limit
-    for referral in page:
+    for referral in found.rows:
         await _audit(session, principal, referral, "list referrals")
     await session.commit()
     return ReferralPage(
-        items=[_out(r, principal) for r in page],
-        next_cursor=_encode_cursor(page[-1]) if more else None,
+        items=[_out(r, principal) for r in found.rows],
+        next_cursor=found.next_cursor,
     )
 
 

@@ -32,6 +32,7 @@ from contracts.vocabulary import (
     WithdrawalReason,
 )
 from referral_api.eligibility.rules import Decision
+from servicekit.paging import Page
 from servicekit.schemas import FromRow
 from servicekit.types import IsoDate, IsoDateTime, Number
 
@@ -265,11 +266,8 @@ class ReferralOut(FromRow):
     )
 
 
-class ReferralPage(BaseModel):
-    items: list[ReferralOut]
-    next_cursor: str | None = Field(
-        description="Pass as `cursor` for the next page; null at the end."
-    )
+class ReferralPage(Page[ReferralOut]):
+    """One page of referrals."""
 
 
 class WithdrawalIn(Strict):
