@@ -15,6 +15,7 @@ from kit_fixture_support import FIXTURE_INI, Service, count, notes, start_servic
 from servicekit.crypto import FieldCipher
 from servicekit.devidp import DevIdentityProvider
 from servicekit.migrate import upgrade
+from servicekit.problems import STANDARD_DESCRIPTIONS, ProblemDetail, problem_responses
 from servicekit_testing.nats import free_port
 
 pytestmark = pytest.mark.db
@@ -241,3 +242,22 @@ async def test_a_database_failure_is_told_for_what_it_is(
         logged = [r for r in caplog.records if r.exc_info is not None]
         assert logged and logged[-1].levelname == "ERROR"
     assert await count(service.runtime.db, notes) == 0
+
+
+def test_problem_responses_document_problem_json_with_standard_or_own_words() -> None:
+    documented = problem_responses(404, (409, "The referral is already closed."))
+    assert documented[404]["description"] == STANDARD_DESCRIPTIONS[404]
+    assert documented[409]["description"] == "The referral is already closed."
+    for entry in documented.values():
+        assert entry["model"] is ProblemDetail
+        assert entry["content"] == {"application/problem+json": {}}
+    with pytest.raises(ValueError, match="no standard description of 418"):
+        problem_responses(418)
+
+
+async def test_every_route_documents_its_problems_as_problem_json(service: Service) -> None:
+    document = service.app.openapi()
+    responses = document["paths"]["/notes"]["post"]["responses"]
+    for status in ("401", "409", "422", "500", "503"):
+        assert "application/problem+json" in responses[status]["content"], status
+        assert responses[status]["description"] == STANDARD_DESCRIPTIONS[int(status)]

@@ -6,7 +6,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,34 +18,16 @@ from servicekit.health import health_router
 from servicekit.idempotency import KeyKeeper
 from servicekit.inbox import EventConsumer, Subscription
 from servicekit.outbox import OutboxRelay
-from servicekit.problems import PROBLEM_JSON, BodyGuard, ProblemDetail, install_problem_handlers
+from servicekit.problems import BodyGuard, install_problem_handlers, problem_responses
 from servicekit.settings import ServiceSettings
 from servicekit.tables import KitTables
 
 log = logging.getLogger(__name__)
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {"description": description, "model": ProblemDetail, "content": {PROBLEM_JSON: {}}}
-
-
 # Every protected route can answer these; documenting them keeps the OpenAPI document honest.
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _problem("The request could not be read (malformed JSON or a missing header)."),
-    401: _problem("No valid bearer token."),
-    403: _problem(
-        "The caller's role, or an integration client's grant (scope), does not allow this."
-    ),
-    409: _problem("A conflicting change was made at the same moment; nothing was saved."),
-    413: _problem("The body is too large."),
-    415: _problem("The body is not JSON."),
-    422: _problem("Some fields need correcting; `errors` names each one."),
-    500: _problem("An unexpected failure; nothing was saved."),
-    503: _problem("The database is unreachable; nothing was saved."),
-}
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: _problem("No such record visible to the caller.")
-}
+# A route adds what it answers besides (`responses=problem_responses(404, 409)`).
+EVERY_ROUTE_PROBLEMS = problem_responses(400, 401, 403, 409, 413, 415, 422, 500, 503)
 
 
 class ServiceRuntime:
@@ -158,7 +140,7 @@ def build_app(
         health_router({"database": runtime._database_ready, "nats": runtime._nats_ready})
     )
     for router in routers:
-        app.include_router(router, responses=PROBLEM_RESPONSES)
+        app.include_router(router, responses=EVERY_ROUTE_PROBLEMS)
     return app
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from servicekit.problems import problem_response
+from servicekit.problems import problem_response, problem_responses
 
 ReadinessCheck = Callable[[], Awaitable[str | None]]  # returns why it is not ready, or None
 
@@ -30,10 +30,10 @@ def health_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
     @router.get(
         "/ready",
         response_model=Health,
-        responses={
-            503: {"description": "A dependency is unreachable; the problem says which."},
-            422: {"description": "An unknown check was named."},
-        },
+        responses=problem_responses(
+            (503, "A dependency is unreachable; the problem says which."),
+            (422, "An unknown check was named."),
+        ),
     )
     async def ready(
         request: Request,

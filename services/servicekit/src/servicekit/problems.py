@@ -63,6 +63,41 @@ class ProblemDetail(BaseModel):
     )
 
 
+# What each problem status means on any route; a route names the ones it can answer, and may say
+# more precisely what one means there.
+STANDARD_DESCRIPTIONS: dict[int, str] = {
+    400: "The request could not be read (malformed JSON or a missing header).",
+    401: "No valid bearer token.",
+    403: "The caller's role, or an integration client's grant (scope), does not allow this.",
+    404: "No such record visible to the caller.",
+    409: "A conflicting change was made at the same moment; nothing was saved.",
+    413: "The body is too large.",
+    415: "The body is not JSON.",
+    422: "Some fields need correcting; `errors` names each one.",
+    500: "An unexpected failure; nothing was saved.",
+    503: "The database is unreachable; nothing was saved.",
+}
+
+
+def problem_responses(*statuses: int | tuple[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` documenting problem+json answers: `problem_responses(404, 409)` with
+    the standard descriptions, or `(409, "The referral is already closed.")` to say what a status
+    means on this route. For a route's `responses=` (merged with its own success entries)."""
+    documented: dict[int | str, dict[str, Any]] = {}
+    for entry in statuses:
+        status, description = entry if isinstance(entry, tuple) else (entry, None)
+        if description is None:
+            if status not in STANDARD_DESCRIPTIONS:
+                raise ValueError(f"no standard description of {status}: give one")
+            description = STANDARD_DESCRIPTIONS[status]
+        documented[status] = {
+            "description": description,
+            "model": ProblemDetail,
+            "content": {PROBLEM_JSON: {}},
+        }
+    return documented
+
+
 class Problem(Exception):
     """A domain or HTTP error carrying its status and a message a person can act on."""
 

@@ -24,10 +24,11 @@ from assessment_api.db import kit
 from assessment_api.dependencies import WorkerDep
 from assessment_api.exceptions import assessment_not_found
 from assessment_api.idempotent import OptionalIdempotencyKey, respond_once
-from assessment_api.responses import CONFLICT, problem_responses
-from servicekit.app import NOT_FOUND, SessionDep
+from assessment_api.responses import CONFLICT
+from servicekit.app import SessionDep
 from servicekit.audit import record_access
 from servicekit.idempotency import StoredResponse
+from servicekit.problems import problem_responses
 
 router = APIRouter(prefix="/v1", tags=["assessments"])
 
@@ -70,7 +71,7 @@ async def _audit(session: AsyncSession, worker: WorkerDep, case: Case, purpose: 
     "/cases/{case_id}/assessment",
     response_model=AssessmentOut,
     operation_id="get_assessment",
-    responses=NOT_FOUND,
+    responses=problem_responses(404),
 )
 async def get_assessment(
     case_id: uuid.UUID, worker: WorkerDep, session: SessionDep
@@ -90,7 +91,7 @@ async def get_assessment(
     "/cases/{case_id}/assessment",
     response_model=AssessmentOut,
     operation_id="save_assessment",
-    responses={**NOT_FOUND, **problem_responses(CONFLICT)},
+    responses=problem_responses(404, CONFLICT),
 )
 async def save_assessment(
     case_id: uuid.UUID,
@@ -134,8 +135,7 @@ async def save_assessment(
                 },
             },
         },
-        **NOT_FOUND,
-        **problem_responses(CONFLICT),
+        **problem_responses(404, CONFLICT),
     },
 )
 async def complete_assessment(

@@ -29,14 +29,15 @@ from assessment_api.db import kit
 from assessment_api.dependencies import Worker, WorkerDep
 from assessment_api.exceptions import case_not_found, invalid_field
 from assessment_api.idempotent import OptionalIdempotencyKey, respond_once
-from assessment_api.responses import CONFLICT, problem_responses
+from assessment_api.responses import CONFLICT
 from assessment_api.safeguarding import repository as safeguarding_repository
 from assessment_api.safeguarding.models import SafeguardingStatus
 from assessment_api.support import repository as support_repository
-from servicekit.app import NOT_FOUND, SessionDep
+from servicekit.app import SessionDep
 from servicekit.audit import record_access
 from servicekit.idempotency import StoredResponse
 from servicekit.paging import CursorQuery, LimitQuery
+from servicekit.problems import problem_responses
 from servicekit.types import IsoDate, QueryFlag
 
 router = APIRouter(prefix="/v1", tags=["cases"])
@@ -136,7 +137,7 @@ async def case_out(session: AsyncSession, case: Case, *, now: datetime) -> CaseO
     "/cases/{case_id}",
     response_model=CaseOut,
     operation_id="get_case",
-    responses=NOT_FOUND,
+    responses=problem_responses(404),
 )
 async def get_case(case_id: uuid.UUID, worker: WorkerDep, session: SessionDep) -> CaseOut:
     """One case with the person's contact details, attempts and referrals. The read is audited."""
@@ -171,8 +172,7 @@ async def get_case(case_id: uuid.UUID, worker: WorkerDep, session: SessionDep) -
                 }
             },
         },
-        **NOT_FOUND,
-        **problem_responses(CONFLICT),
+        **problem_responses(404, CONFLICT),
     },
 )
 async def record_contact_attempt(

@@ -15,7 +15,7 @@ from assessment_api.db import kit
 from assessment_api.dependencies import WorkerDep
 from assessment_api.exceptions import safeguarding_referral_not_found
 from assessment_api.idempotent import OptionalIdempotencyKey, respond_once
-from assessment_api.responses import CONFLICT, problem_responses
+from assessment_api.responses import CONFLICT
 from assessment_api.safeguarding import repository, service
 from assessment_api.safeguarding.models import SafeguardingReferral, SafeguardingStatus
 from assessment_api.safeguarding.schemas import (
@@ -28,10 +28,11 @@ from assessment_api.safeguarding.schemas import (
     example_follow_up,
     example_safeguarding_referral,
 )
-from servicekit.app import NOT_FOUND, SessionDep
+from servicekit.app import SessionDep
 from servicekit.audit import record_access
 from servicekit.idempotency import StoredResponse
 from servicekit.paging import CursorQuery, LimitQuery
+from servicekit.problems import problem_responses
 
 router = APIRouter(prefix="/v1", tags=["safeguarding referrals"])
 
@@ -66,8 +67,7 @@ async def referral_out(
                 },
             },
         },
-        **NOT_FOUND,
-        **problem_responses(CONFLICT),
+        **problem_responses(404, CONFLICT),
     },
 )
 async def raise_safeguarding_referral(
@@ -119,7 +119,7 @@ async def visible_referral(
     "/safeguarding-referrals/{safeguarding_referral_id}",
     response_model=SafeguardingReferralOut,
     operation_id="get_safeguarding_referral",
-    responses=NOT_FOUND,
+    responses=problem_responses(404),
 )
 async def get_safeguarding_referral(
     safeguarding_referral_id: uuid.UUID, worker: WorkerDep, session: SessionDep
@@ -145,7 +145,7 @@ async def get_safeguarding_referral(
     "/safeguarding-referrals/{safeguarding_referral_id}",
     response_model=SafeguardingReferralOut,
     operation_id="follow_up_safeguarding_referral",
-    responses={**NOT_FOUND, **problem_responses(CONFLICT)},
+    responses=problem_responses(404, CONFLICT),
 )
 async def follow_up_safeguarding_referral(
     safeguarding_referral_id: uuid.UUID,

@@ -10,15 +10,16 @@ from fastapi import APIRouter, Body
 from assessment_api.cases.router import visible_case
 from assessment_api.dependencies import WorkerDep
 from assessment_api.idempotent import OptionalIdempotencyKey, respond_once
-from assessment_api.responses import CONFLICT, problem_responses
+from assessment_api.responses import CONFLICT
 from assessment_api.support import service
 from assessment_api.support.schemas import (
     SupportReferralIn,
     SupportReferralOut,
     example_support_referral,
 )
-from servicekit.app import NOT_FOUND, SessionDep
+from servicekit.app import SessionDep
 from servicekit.idempotency import StoredResponse
+from servicekit.problems import problem_responses
 
 router = APIRouter(prefix="/v1", tags=["support referrals"])
 
@@ -38,8 +39,7 @@ router = APIRouter(prefix="/v1", tags=["support referrals"])
                 }
             },
         },
-        **NOT_FOUND,
-        **problem_responses(CONFLICT),
+        **problem_responses(404, CONFLICT),
     },
 )
 async def refer_to_support(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, time
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import JSONResponse
@@ -24,11 +24,11 @@ from referral_api.referrals.schemas import (
     example_referral,
 )
 from servicekit import idempotency
-from servicekit.app import NOT_FOUND, SessionDep
+from servicekit.app import SessionDep
 from servicekit.audit import record_access
 from servicekit.auth import CurrentPrincipal, Principal, Role, Scope, require_roles
 from servicekit.paging import CursorQuery, LimitQuery
-from servicekit.problems import PROBLEM_JSON, ProblemDetail
+from servicekit.problems import problem_responses
 from servicekit.types import IsoDate
 
 router = APIRouter(prefix="/v1", tags=["referrals"])
@@ -42,13 +42,7 @@ ENGAGEMENT = {
     ReferralStatus.not_engaged: "did not engage",
     ReferralStatus.withdrawn: "withdrawn",
 }
-CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: {
-        "description": "The referral is already closed.",
-        "model": ProblemDetail,
-        "content": {PROBLEM_JSON: {}},
-    }
-}
+ALREADY_CLOSED = (409, "The referral is already closed.")
 
 
 # Who is told whether the person was referred before. Never officers: they see only whether a
@@ -147,7 +141,7 @@ async def _audit(
     "/referrals/{referral_id}",
     response_model=ReferralOut,
     operation_id="get_referral",
-    responses=NOT_FOUND,
+    responses=problem_responses(404),
     dependencies=[
         require_roles(Role.officer, Role.supervisor, Role.integration, scope=Scope.referrals_read)
     ],
@@ -209,7 +203,7 @@ async def list_referrals(
     "/referrals/{referral_id}/withdrawal",
     response_model=ReferralOut,
     operation_id="withdraw_referral",
-    responses={**NOT_FOUND, **CONFLICT},
+    responses=problem_responses(404, ALREADY_CLOSED),
     dependencies=[require_roles(Role.officer, Role.supervisor)],
 )
 async def withdraw_referral(
