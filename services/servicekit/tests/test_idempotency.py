@@ -6,11 +6,20 @@ import uuid
 from typing import Any
 
 import pytest
-from kit_fixture_support import Service, count, kit, notes
+from kit_fixture_support import Service, add_note, count, kit, notes
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicekit.crypto import FieldCipher
 from servicekit.db import Database
-from servicekit.idempotency import StoredResponse, fingerprint, lookup, remember
+from servicekit.idempotency import (
+    Answer,
+    StoredResponse,
+    fingerprint,
+    lookup,
+    remember,
+    respond_once,
+)
 from servicekit.problems import Problem
 
 pytestmark = pytest.mark.db
@@ -243,3 +252,76 @@ async def test_a_service_forgets_old_keys_while_it_runs(
     finally:
         await runtime.stop()
     assert runtime.key_keeper.stopped
+
+
+async def _note_writer(session: AsyncSession, text_: str) -> StoredResponse:
+    note_id = await add_note(session, text_)
+    return StoredResponse(201, {"id": str(note_id)}, {"Location": f"/notes/{note_id}"})
+
+
+async def test_respond_once_says_whether_it_replayed(db: Database) -> None:
+    async def once(key: str | None) -> Answer:
+        async with db.session() as session:
+            return await respond_once(
+                session,
+                kit,
+                key=key,
+                scope="u1:create-note",
+                payload={"text": "hi"},
+                perform=lambda: _note_writer(session, "hi"),
+            )
+
+    first = await once("key-0200")
+    again = await once("key-0200")
+    assert (first.replayed, again.replayed) == (False, True)
+    assert again.response == first.response
+    unkeyed = await once(None)
+    assert not unkeyed.replayed and unkeyed.response != first.response
+    assert await count(db, notes) == 2  # the retry wrote nothing; the unkeyed write committed
+    reply = again.json_response()
+    assert (
+        reply.status_code == 201 and reply.headers["location"] == first.response.headers["Location"]
+    )
+
+
+async def test_a_write_whose_key_was_stored_meanwhile_is_a_replay_and_keeps_nothing(
+    db: Database, db_url: str, cipher: FieldCipher
+) -> None:
+    """Another request with the same key commits while this one performs: this one's `perform`
+    runs to the end, then its commit clashes on the key and rolls back. Its answer is the other
+    request's, replayed: a flag set inside `perform` would wrongly say it was its own."""
+    other = Database(db_url, cipher=cipher)
+    theirs = StoredResponse(201, {"id": "theirs"}, {})
+    performed: list[StoredResponse] = []
+
+    async def perform(session: AsyncSession) -> StoredResponse:
+        async with other.session() as racing:  # the other request finishes first
+            await remember(
+                racing,
+                kit,
+                scope="u1:create-note",
+                key="key-0201",
+                request_hash=fingerprint({"text": "hi"}),
+                response=theirs,
+            )
+            await racing.commit()
+        ours = await _note_writer(session, "hi")
+        performed.append(ours)
+        return ours
+
+    try:
+        async with db.session() as session:
+            answer = await respond_once(
+                session,
+                kit,
+                key="key-0201",
+                scope="u1:create-note",
+                payload={"text": "hi"},
+                perform=lambda: perform(session),
+            )
+    finally:
+        await other.dispose()
+    assert len(performed) == 1  # perform ran to the end...
+    assert answer.replayed  # ...yet the answer is the other request's
+    assert answer.response == theirs
+    assert await count(db, notes) == 0  # and this request's own write was rolled back

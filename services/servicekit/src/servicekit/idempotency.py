@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -149,25 +150,47 @@ async def remember(
     )
 
 
-async def run_once(
+@dataclass(frozen=True)
+class Answer:
+    """What a write answered, and whether it was `replayed`: the response an earlier request
+    with the same key stored, this request having changed nothing."""
+
+    response: StoredResponse
+    replayed: bool
+
+    def json_response(self) -> JSONResponse:
+        stored = self.response
+        return JSONResponse(stored.body, status_code=stored.status_code, headers=stored.headers)
+
+
+async def respond_once(
     session: AsyncSession,
     tables: KitTables,
     *,
+    key: str | None,
     scope: str,
-    key: str,
     payload: Any,
     perform: Callable[[], Awaitable[StoredResponse]],
     attempts: int = 2,
-) -> StoredResponse:
+) -> Answer:
     """Do a write at most once per key: perform, remember and commit in one transaction, or
-    answer with the response already stored under the key.
+    answer with the response already stored under the key (`replayed`). Without a key the write
+    simply happens and commits.
 
     Most keys are new, so the write goes first and the key's primary key decides: a clash means
     a retry (replay the stored response, or 422 for another body). A write that fails on its own
     rules is checked against the stored keys too, so a retry of an accepted request is never
     refused because circumstances changed since. Any other unique clash (a randomly drawn
     reference already taken, say) is retried with a fresh `perform`.
+
+    Whether the answer is replayed is decided here, by which way the write ended, never by
+    `perform`: a `perform` that ran to the end has still changed nothing when its commit then
+    clashed with the same key stored at the same moment by another request, and was rolled back.
     """
+    if key is None:
+        response = await perform()
+        await session.commit()
+        return Answer(response, replayed=False)
     request_hash = fingerprint(payload)
 
     async def stored_response() -> StoredResponse | None:
@@ -184,14 +207,14 @@ async def run_once(
         except Problem:
             stored = await stored_response()
             if stored is not None:
-                return stored
+                return Answer(stored, replayed=True)
             raise
         except IntegrityError:
             stored = await stored_response()
             if stored is not None:
-                return stored
+                return Answer(stored, replayed=True)
             continue
-        return response
+        return Answer(response, replayed=False)
     raise Problem(
         409,
         "conflict",

@@ -23,11 +23,10 @@ from assessment_api.cases.router import visible_case
 from assessment_api.db import kit
 from assessment_api.dependencies import WorkerDep
 from assessment_api.exceptions import assessment_not_found
-from assessment_api.idempotent import OptionalIdempotencyKey, respond_once
 from assessment_api.responses import CONFLICT
 from servicekit.app import SessionDep
 from servicekit.audit import record_access
-from servicekit.idempotency import StoredResponse
+from servicekit.idempotency import OptionalIdempotencyKey, StoredResponse, respond_once, scope_for
 from servicekit.problems import problem_responses
 
 router = APIRouter(prefix="/v1", tags=["assessments"])
@@ -171,11 +170,12 @@ async def complete_assessment(
             {"Location": f"/v1/cases/{case.id}/assessment"},
         )
 
-    return await respond_once(
+    answer = await respond_once(
         session,
+        kit,
         key=key,
-        subject=worker.subject,
-        operation=f"POST /v1/cases/{case_id}/assessment/completion",
+        scope=scope_for(worker.subject, f"POST /v1/cases/{case_id}/assessment/completion"),
         payload=body.model_dump(mode="json"),
         perform=perform,
     )
+    return answer.json_response()

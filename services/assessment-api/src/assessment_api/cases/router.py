@@ -28,14 +28,13 @@ from assessment_api.cases.schemas import (
 from assessment_api.db import kit
 from assessment_api.dependencies import Worker, WorkerDep
 from assessment_api.exceptions import case_not_found, invalid_field
-from assessment_api.idempotent import OptionalIdempotencyKey, respond_once
 from assessment_api.responses import CONFLICT
 from assessment_api.safeguarding import repository as safeguarding_repository
 from assessment_api.safeguarding.models import SafeguardingStatus
 from assessment_api.support import repository as support_repository
 from servicekit.app import SessionDep
 from servicekit.audit import record_access
-from servicekit.idempotency import StoredResponse
+from servicekit.idempotency import OptionalIdempotencyKey, StoredResponse, respond_once, scope_for
 from servicekit.paging import CursorQuery, LimitQuery
 from servicekit.problems import problem_responses
 from servicekit.types import IsoDate, QueryFlag
@@ -208,11 +207,12 @@ async def record_contact_attempt(
             201, created.model_dump(mode="json"), {"Location": f"/v1/cases/{case.id}"}
         )
 
-    return await respond_once(
+    answer = await respond_once(
         session,
+        kit,
         key=key,
-        subject=worker.subject,
-        operation=f"POST /v1/cases/{case_id}/contact-attempts",
+        scope=scope_for(worker.subject, f"POST /v1/cases/{case_id}/contact-attempts"),
         payload=body.model_dump(mode="json"),
         perform=perform,
     )
+    return answer.json_response()

@@ -14,7 +14,6 @@ from assessment_api.cases.router import visible_case
 from assessment_api.db import kit
 from assessment_api.dependencies import WorkerDep
 from assessment_api.exceptions import safeguarding_referral_not_found
-from assessment_api.idempotent import OptionalIdempotencyKey, respond_once
 from assessment_api.responses import CONFLICT
 from assessment_api.safeguarding import repository, service
 from assessment_api.safeguarding.models import SafeguardingReferral, SafeguardingStatus
@@ -30,7 +29,7 @@ from assessment_api.safeguarding.schemas import (
 )
 from servicekit.app import SessionDep
 from servicekit.audit import record_access
-from servicekit.idempotency import StoredResponse
+from servicekit.idempotency import OptionalIdempotencyKey, StoredResponse, respond_once, scope_for
 from servicekit.paging import CursorQuery, LimitQuery
 from servicekit.problems import problem_responses
 
@@ -94,14 +93,15 @@ async def raise_safeguarding_referral(
             {"Location": f"/v1/safeguarding-referrals/{referral.id}"},
         )
 
-    return await respond_once(
+    answer = await respond_once(
         session,
+        kit,
         key=key,
-        subject=worker.subject,
-        operation=f"POST /v1/cases/{case_id}/safeguarding-referrals",
+        scope=scope_for(worker.subject, f"POST /v1/cases/{case_id}/safeguarding-referrals"),
         payload=body.model_dump(mode="json"),
         perform=perform,
     )
+    return answer.json_response()
 
 
 async def visible_referral(
@@ -172,14 +172,17 @@ async def follow_up_safeguarding_referral(
         out = await referral_out(session, updated)
         return StoredResponse(200, out.model_dump(mode="json"), {})
 
-    return await respond_once(
+    answer = await respond_once(
         session,
+        kit,
         key=key,
-        subject=worker.subject,
-        operation=f"PATCH /v1/safeguarding-referrals/{safeguarding_referral_id}",
+        scope=scope_for(
+            worker.subject, f"PATCH /v1/safeguarding-referrals/{safeguarding_referral_id}"
+        ),
         payload=body.model_dump(mode="json"),
         perform=perform,
     )
+    return answer.json_response()
 
 
 @router.get(

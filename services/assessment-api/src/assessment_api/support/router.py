@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 
 from assessment_api.cases.router import visible_case
+from assessment_api.db import kit
 from assessment_api.dependencies import WorkerDep
-from assessment_api.idempotent import OptionalIdempotencyKey, respond_once
 from assessment_api.responses import CONFLICT
 from assessment_api.support import service
 from assessment_api.support.schemas import (
@@ -18,7 +18,7 @@ from assessment_api.support.schemas import (
     example_support_referral,
 )
 from servicekit.app import SessionDep
-from servicekit.idempotency import StoredResponse
+from servicekit.idempotency import OptionalIdempotencyKey, StoredResponse, respond_once, scope_for
 from servicekit.problems import problem_responses
 
 router = APIRouter(prefix="/v1", tags=["support referrals"])
@@ -63,11 +63,12 @@ async def refer_to_support(
             201, out.model_dump(mode="json"), {"Location": f"/v1/cases/{case.id}"}
         )
 
-    return await respond_once(
+    answer = await respond_once(
         session,
+        kit,
         key=key,
-        subject=worker.subject,
-        operation=f"POST /v1/cases/{case_id}/support-referrals",
+        scope=scope_for(worker.subject, f"POST /v1/cases/{case_id}/support-referrals"),
         payload=body.model_dump(mode="json"),
         perform=perform,
     )
+    return answer.json_response()

@@ -106,15 +106,15 @@ async def submit_referral(
             201, created.model_dump(mode="json"), {"Location": f"/v1/referrals/{created.id}"}
         )
 
-    stored = await idempotency.run_once(
+    answer = await idempotency.respond_once(
         session,
         kit,
-        scope=f"{principal.subject}:POST /v1/referrals",
         key=key,
+        scope=f"{principal.subject}:POST /v1/referrals",
         payload=body.model_dump(mode="json"),
         perform=perform,
     )
-    return JSONResponse(stored.body, status_code=stored.status_code, headers=stored.headers)
+    return answer.json_response()
 
 
 async def _audit(
@@ -222,10 +222,8 @@ async def withdraw_referral(
     Send an Idempotency-Key (a UUID) and reuse it on retry: a retry whose first response was
     lost gets the withdrawn referral back, not a conflict, and nothing is withdrawn twice.
     """
-    applied: idempotency.StoredResponse | None = None
 
     async def perform() -> idempotency.StoredResponse:
-        nonlocal applied
         referral = await repository.get_visible(
             session=session, principal=principal, referral_id=referral_id
         )
@@ -236,31 +234,28 @@ async def withdraw_referral(
             session, principal, referral, "withdraw a referral made in error", action="withdraw"
         )
         # only the id is kept with the key: the person's details stay encrypted in the referral
-        applied = idempotency.StoredResponse(200, {"id": str(referral.id)}, {})
-        return applied
+        return idempotency.StoredResponse(200, {"id": str(referral.id)}, {})
 
-    if key is None:
-        stored = await perform()
-        await session.commit()
-    else:
-        stored = await idempotency.run_once(
-            session,
-            kit,
-            scope=idempotency.scope_for(
-                principal.subject, f"POST /v1/referrals/{referral_id}/withdrawal"
-            ),
-            key=key,
-            payload=body.model_dump(mode="json"),
-            perform=perform,
-        )
+    answer = await idempotency.respond_once(
+        session,
+        kit,
+        key=key,
+        scope=idempotency.scope_for(
+            principal.subject, f"POST /v1/referrals/{referral_id}/withdrawal"
+        ),
+        payload=body.model_dump(mode="json"),
+        perform=perform,
+    )
     referral = await repository.get_visible(
         session=session, principal=principal, referral_id=referral_id
     )
     if referral is None:
         raise referral_not_found()
-    if stored is not applied:
+    if answer.replayed:
         # answered from an earlier request's stored response (a retry), not by this request's
-        # own committed withdrawal: it shows the person's details again
+        # own committed withdrawal: it shows the person's details again. `perform` may have run
+        # to the end and still have changed nothing (its commit clashed with the same key and
+        # was rolled back), so only the kit, which sees how the write ended, can tell.
         await _audit(session, principal, referral, "withdrawal retried")
         await session.commit()
     return _out(referral, principal)
