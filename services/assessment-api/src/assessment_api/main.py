@@ -3,8 +3,6 @@ and the not-engaged sweep."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from fastapi import FastAPI
 
 from assessment_api.assessments.router import router as assessment_router
@@ -18,9 +16,7 @@ from assessment_api.instruments.router import router as instrument_router
 from assessment_api.safeguarding.router import router as safeguarding_router
 from assessment_api.support.router import router as support_router
 from servicekit.app import ServiceRuntime, build_app
-from servicekit.inbox import Subscription
 from servicekit.logs import configure_logging
-from servicekit.tables import KitTables
 
 PRODUCER = "assessment-api"
 
@@ -31,38 +27,20 @@ provider that served its force when it opened; only that provider's workers see 
 is `application/problem+json`; writes that may be retried take an optional `Idempotency-Key`."""
 
 
-class AssessmentRuntime(ServiceRuntime):
-    """The kit's runtime plus the not-engaged sweep, started and stopped with the app."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        tables: KitTables,
-        *,
-        producer: str,
-        subscriptions: Sequence[Subscription] = (),
-    ) -> None:
-        super().__init__(settings, tables, producer=producer, subscriptions=subscriptions)
-        self.sweep = NotEngagedSweep(
-            self.db,
+def create_runtime(settings: Settings) -> ServiceRuntime:
+    """The kit's runtime, consuming referral events, with the not-engaged sweep beside it."""
+    handlers = ReferralHandlers(settings)
+    runtime = ServiceRuntime(
+        settings, kit, producer=PRODUCER, subscriptions=[handlers.subscription()]
+    )
+    runtime.add(
+        NotEngagedSweep(
+            runtime.db,
             interval_seconds=settings.not_engaged_sweep_seconds,
             batch_size=settings.not_engaged_sweep_batch,
         )
-
-    async def start(self) -> None:
-        await super().start()
-        await self.sweep.start()
-
-    async def stop(self) -> None:
-        await self.sweep.stop()
-        await super().stop()
-
-
-def create_runtime(settings: Settings) -> AssessmentRuntime:
-    handlers = ReferralHandlers(settings)
-    return AssessmentRuntime(
-        settings, kit, producer=PRODUCER, subscriptions=[handlers.subscription()]
     )
+    return runtime
 
 
 def create_app(settings: Settings | None = None, *, start_background: bool = True) -> FastAPI:

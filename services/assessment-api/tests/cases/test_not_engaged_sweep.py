@@ -123,7 +123,7 @@ async def test_two_sweepers_on_the_same_database_close_each_case_exactly_once(
     later = NOW + timedelta(days=2)
     one, two = create_runtime(assessment_settings), create_runtime(assessment_settings)
     try:
-        first, second = one.sweep, two.sweep
+        first, second = one.component(NotEngagedSweep), two.component(NotEngagedSweep)
         # Both see every case before either closes one, then race to close them all.
         seen = await asyncio.gather(first.due(later), second.due(later))
         assert len(seen[0]) == len(seen[1]) == 12
@@ -151,7 +151,10 @@ async def test_two_whole_sweeps_racing_publish_one_event_per_case(
     later = NOW + timedelta(days=2)
     one, two = create_runtime(assessment_settings), create_runtime(assessment_settings)
     try:
-        results = await asyncio.gather(one.sweep.run_once(later), two.sweep.run_once(later))
+        results = await asyncio.gather(
+            one.component(NotEngagedSweep).run_once(later),
+            two.component(NotEngagedSweep).run_once(later),
+        )
     finally:
         await one.db.dispose()
         await two.db.dispose()

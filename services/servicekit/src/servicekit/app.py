@@ -6,7 +6,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Protocol, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,8 +30,25 @@ log = logging.getLogger(__name__)
 EVERY_ROUTE_PROBLEMS = problem_responses(400, 401, 403, 409, 413, 415, 422, 500, 503)
 
 
+class Component(Protocol):
+    """Background work a service runs for as long as it runs: the outbox relay, the event
+    consumer, the key keeper, a sweep. Started in the order added, stopped in reverse."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+C = TypeVar("C", bound=Component)
+
+
 class ServiceRuntime:
-    """Everything a service process holds for its lifetime."""
+    """Everything a service process holds for its lifetime.
+
+    The kit's own components (the outbox relay, the event consumer when there are
+    subscriptions, the Idempotency-Key keeper) come first; a service adds its own after them
+    with `add`, e.g. `runtime.add(NotEngagedSweep(runtime.db, ...))`.
+    """
 
     def __init__(
         self,
@@ -52,41 +69,77 @@ class ServiceRuntime:
             audience=settings.jwt_audience,
             trusted_issuers=settings.trusted_issuers,
         )
-        self.relay = OutboxRelay(
-            self.db,
-            tables,
-            settings.nats_url,
-            producer=producer,
-            poll_seconds=settings.outbox_poll_seconds,
-            keep_published_seconds=settings.outbox_keep_published_seconds,
-            stream_replicas=settings.stream_replicas,
-        )
-        self.key_keeper = KeyKeeper(self.db, tables, keep_seconds=settings.idempotency_keep_seconds)
-        self.consumer = (
-            EventConsumer(
+        self.components: list[Component] = []
+        self._started: list[Component] = []
+        self.relay = self.add(
+            OutboxRelay(
                 self.db,
                 tables,
                 settings.nats_url,
-                list(subscriptions),
-                name=producer,
+                producer=producer,
+                poll_seconds=settings.outbox_poll_seconds,
+                keep_published_seconds=settings.outbox_keep_published_seconds,
                 stream_replicas=settings.stream_replicas,
+            )
+        )
+        self.consumer = (
+            self.add(
+                EventConsumer(
+                    self.db,
+                    tables,
+                    settings.nats_url,
+                    list(subscriptions),
+                    name=producer,
+                    stream_replicas=settings.stream_replicas,
+                )
             )
             if subscriptions
             else None
         )
+        self.key_keeper = self.add(
+            KeyKeeper(self.db, tables, keep_seconds=settings.idempotency_keep_seconds)
+        )
+
+    def add(self, component: C) -> C:
+        """Run `component` with the service, started after those added before it."""
+        self.components.append(component)
+        return component
+
+    def component(self, kind: type[C]) -> C:
+        """The component of this kind (the first, if there are several)."""
+        for component in self.components:
+            if isinstance(component, kind):
+                return component
+        raise LookupError(f"no {kind.__name__} runs in this service")
 
     async def start(self) -> None:
-        await self.relay.start()
-        if self.consumer is not None:
-            await self.consumer.start()
-        await self.key_keeper.start()
+        """Start each component in order; if one fails, stop those already started."""
+        try:
+            for component in self.components:
+                await component.start()
+                self._started.append(component)
+        except BaseException:
+            await self._stop_started()
+            raise
 
     async def stop(self) -> None:
-        await self.key_keeper.stop()
-        if self.consumer is not None:
-            await self.consumer.stop()
-        await self.relay.stop()
-        await self.db.dispose()
+        """Stop the components in reverse order, then close the database."""
+        try:
+            await self._stop_started()
+        finally:
+            await self.db.dispose()
+
+    async def _stop_started(self) -> None:
+        failures: list[BaseException] = []
+        while self._started:
+            component = self._started.pop()
+            try:
+                await component.stop()
+            except Exception as exc:  # the others must stop all the same
+                log.exception("%s did not stop cleanly", type(component).__name__)
+                failures.append(exc)
+        if failures:
+            raise failures[0]
 
     async def _database_ready(self) -> str | None:
         await self.db.ping()
