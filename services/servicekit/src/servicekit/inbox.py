@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import CloudEvent, UnknownEventType, parse_event
 from servicekit import bus
 from servicekit.db import Database, utcnow
+from servicekit.retrying import Retry, keep_trying
 from servicekit.tables import KitTables
 
 log = logging.getLogger(__name__)
@@ -127,24 +128,20 @@ class EventConsumer:
         return self._nc
 
     async def _run(self, subscription: Subscription) -> None:
-        backoff = 0.2
-        while True:
-            try:
-                nc = await self._connect()
-                js = nc.jetstream()
-                await bus.ensure_streams(js, replicas=self.stream_replicas, update=False)
-                await self._ensure_consumer(js, subscription)
-                sub = await js.pull_subscribe_bind(
-                    durable=subscription.durable, stream=subscription.stream
-                )
-                backoff = 0.2
-                await self._consume(sub, subscription)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("consumer %s interrupted: %s", subscription.durable, exc)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
+        retry = Retry(f"consumer {subscription.durable}", "interrupted", log)
+
+        async def bind_and_consume() -> None:
+            nc = await self._connect()
+            js = nc.jetstream()
+            await bus.ensure_streams(js, replicas=self.stream_replicas, update=False)
+            await self._ensure_consumer(js, subscription)
+            sub = await js.pull_subscribe_bind(
+                durable=subscription.durable, stream=subscription.stream
+            )
+            retry.working()
+            await self._consume(sub, subscription)
+
+        await keep_trying(bind_and_consume, retry)
 
     async def _ensure_consumer(self, js: Any, subscription: Subscription) -> None:
         """Create the durable consumer, or bring an existing one's settings up to date."""

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import CloudEvent
 from servicekit import bus
 from servicekit.db import Database, is_sqlite, utcnow
+from servicekit.retrying import Retry, keep_trying
 from servicekit.tables import KitTables
 from servicekit.writes import stage
 
@@ -126,28 +127,22 @@ class OutboxRelay:
         return self._nc
 
     async def _run(self) -> None:
-        backoff = 0.2
-        while True:
-            try:
-                await self._ensure_connected()
-                # a short batch emptied the outbox as it was read; anything committed since has
-                # set the wake event again, so the wait below returns at once for it
-                while await self.drain() >= self.batch_size:
-                    pass
-                if time.monotonic() >= self._next_purge:
-                    await self.purge_published()
-                    self._next_purge = time.monotonic() + self.purge_every_seconds
-                backoff = 0.2
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # NATS or the database is down: try again later
-                log.warning("outbox relay could not publish: %s", exc)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
-            self._wake.clear()
+        await keep_trying(self._pass, Retry("outbox relay", "could not publish", log))
+
+    async def _pass(self) -> None:
+        """Publish what waits, purge what was published long enough ago, then wait to be woken
+        (or for the next poll)."""
+        await self._ensure_connected()
+        # a short batch emptied the outbox as it was read; anything committed since has set the
+        # wake event again, so the wait below returns at once for it
+        while await self.drain() >= self.batch_size:
+            pass
+        if time.monotonic() >= self._next_purge:
+            await self.purge_published()
+            self._next_purge = time.monotonic() + self.purge_every_seconds
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+        self._wake.clear()
 
     async def drain(self) -> int:
         """Publish one batch of pending events; returns how many were published."""
