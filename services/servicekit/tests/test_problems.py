@@ -45,6 +45,17 @@ async def test_malformed_json_is_400_and_saves_nothing(service: Service) -> None
     assert await count(service.runtime.db, notes) == 0
 
 
+async def test_a_connection_the_server_ends_mid_request_is_503(service: Service) -> None:
+    if not service.runtime.db.url.startswith("postgresql"):
+        pytest.skip("a PostgreSQL server ending its connection; SQLite has no server")
+    response = await service.client.post("/faults/server-gone", headers=service.auth())
+    assert_problem(response, 503, "unavailable")
+    assert response.headers["retry-after"] == "5"
+    # the pool let the dead connection go: the next request is served
+    created = await service.client.post("/notes", json={"text": "hi"}, headers=service.auth())
+    assert created.status_code == 201, created.text
+
+
 async def test_an_unknown_path_is_404(service: Service) -> None:
     body = assert_problem(await service.client.get("/no/such/thing"), 404, "not-found")
     assert "/no/such/thing" in str(body["detail"])

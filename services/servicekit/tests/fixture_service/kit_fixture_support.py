@@ -259,7 +259,15 @@ async def create_note_once(
     return JSONResponse(body, status_code=201, headers=headers)
 
 
-FAULTS = ("unique", "not-null", "foreign-key", "no-such-column", "bad-data", "missing-file")
+FAULTS = (
+    "unique",
+    "not-null",
+    "foreign-key",
+    "no-such-column",
+    "bad-data",
+    "missing-file",
+    "server-gone",
+)
 
 
 @router.post("/faults/{kind}", status_code=204)
@@ -286,6 +294,8 @@ async def fault(kind: str, principal: CurrentPrincipal, session: SessionDep) -> 
         sqlite = session.get_bind().dialect.name == "sqlite"
         refused = "SELECT json_extract('not json', '$')" if sqlite else "SELECT CAST('x' AS int)"
         await session.execute(text(refused))
+    elif kind == "server-gone":  # PostgreSQL only: the server ends this very connection
+        await session.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
     elif kind == "missing-file":
         await asyncio.to_thread(Path("/no-such-directory/settings.toml").read_text)
     await session.commit()
