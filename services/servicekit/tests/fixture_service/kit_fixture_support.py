@@ -239,24 +239,20 @@ async def create_note_once(
     key: idempotency.IdempotencyKey,
     session: SessionDep,
 ) -> JSONResponse:
-    scope = f"{principal.subject}:create-note"
-    request_hash = idempotency.fingerprint(note.model_dump())
-    stored = await idempotency.lookup(session, kit, scope=scope, key=key, request_hash=request_hash)
-    if stored is not None:
-        return JSONResponse(stored.body, status_code=stored.status_code, headers=stored.headers)
-    note_id = await add_note(session, note.text)
-    body = {"id": str(note_id), "text": note.text}
-    headers = {"Location": f"/notes/{note_id}"}
-    await idempotency.remember(
+    async def perform() -> idempotency.StoredResponse:
+        note_id = await add_note(session, note.text)
+        body = {"id": str(note_id), "text": note.text}
+        return idempotency.StoredResponse(201, body, {"Location": f"/notes/{note_id}"})
+
+    answer = await idempotency.respond_once(
         session,
         kit,
-        scope=scope,
         key=key,
-        request_hash=request_hash,
-        response=idempotency.StoredResponse(201, body, headers),
+        scope=idempotency.scope_for(principal.subject, "create-note"),
+        payload=note.model_dump(),
+        perform=perform,
     )
-    await session.commit()
-    return JSONResponse(body, status_code=201, headers=headers)
+    return answer.json_response()
 
 
 FAULTS = (
