@@ -11,7 +11,7 @@ from sqlalchemy import insert, select, text
 from servicekit.crypto import FieldCipher, b64d, b64e, keyed_hash, new_key
 from servicekit.db import Database, utcnow
 from servicekit.devidp import DevIdentityProvider
-from servicekit.testing.databases import TemplateDatabases
+from servicekit_testing.databases import TemplateDatabases
 
 SECRET = "Jo Bloggs, 07700 900123, heroin dependence"
 
