@@ -7,8 +7,8 @@ from datetime import date
 import httpx
 import pytest
 
+from referral_api.eligibility.schemas import example_eligibility_check
 from referral_api.people.identity import person_key
-from referral_api.referrals.schemas import example_eligibility_check
 
 from ..helpers import AuthHeaders, counts, rows
 

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from contracts.vocabulary import ReferralOutcome
 from referral_api.config import Settings
 from referral_api.eligibility.models import EligibilityRuleSet
+from referral_api.eligibility.schemas import example_eligibility_check
 from referral_api.forces.models import Force
 from referral_api.outcomes.service import close
 from referral_api.referrals.models import Referral
-from referral_api.referrals.schemas import example_eligibility_check
 from servicekit.db import Database
 
 from ..helpers import AuthHeaders, referral_body, submit

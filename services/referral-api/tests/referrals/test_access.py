@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from referral_api.referrals.schemas import example_eligibility_check
+from referral_api.eligibility.schemas import example_eligibility_check
 
 from ..helpers import AuthHeaders, referral_body, rows, submit
 

@@ -12,14 +12,13 @@ from referral_api.db import kit
 from referral_api.dependencies import ForceDep, SettingsDep
 from referral_api.eligibility import service
 from referral_api.eligibility.rules import RuleSet
-from referral_api.people import repository as people_repository
-from referral_api.people.identity import person_key
-from referral_api.referrals.schemas import (
+from referral_api.eligibility.schemas import (
     EligibilityCheckIn,
     EligibilityCheckOut,
     example_eligibility_check,
 )
-from referral_api.referrals.service import check_birth_date
+from referral_api.people import repository as people_repository
+from referral_api.people.identity import person_key
 from servicekit.app import SessionDep
 from servicekit.audit import record_access
 from servicekit.auth import CurrentPrincipal, Role, Scope, require_roles
@@ -52,7 +51,7 @@ async def check_eligibility(
     encounter_at = (
         service.start_of(body.encounter_date) if body.encounter_date else datetime.now(UTC)
     )
-    check_birth_date(
+    service.check_birth_date(
         body.person.date_of_birth, local_day(encounter_at), field="person.date_of_birth"
     )
     key = person_key(

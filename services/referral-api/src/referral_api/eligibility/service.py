@@ -5,9 +5,20 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from referral_api.days import local_day
-from referral_api.eligibility.rules import Decision, RuleSet, evaluate
-from referral_api.exceptions import unknown_answers
+from referral_api.eligibility.rules import Decision, RuleSet, age_on, evaluate
+from referral_api.exceptions import invalid_field, unknown_answers
 from referral_api.people.repository import PersonHistory
+
+MAX_AGE_YEARS = 120
+
+
+def check_birth_date(date_of_birth: date, encounter_day: date, *, field: str) -> int:
+    if date_of_birth > encounter_day:
+        raise invalid_field(field, "is after the encounter")
+    age = age_on(date_of_birth, encounter_day)
+    if age > MAX_AGE_YEARS:
+        raise invalid_field(field, f"gives an age over {MAX_AGE_YEARS}; check the year")
+    return age
 
 
 def check_answers_known(rule_set: RuleSet, answers: dict[str, bool | None], field: str) -> None:

@@ -11,7 +11,6 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     EmailStr,
     Field,
     StrictBool,
@@ -31,15 +30,16 @@ from contracts.vocabulary import (
     Substance,
     WithdrawalReason,
 )
-from referral_api.eligibility.rules import Decision
+from referral_api.eligibility.schemas import Answers, example_eligibility_check
+from referral_api.people.schemas import PersonIdentity
+from referral_api.schemas import Strict
 from servicekit.paging import Page
 from servicekit.schemas import FromRow
-from servicekit.types import IsoDate, IsoDateTime, Number
+from servicekit.types import IsoDateTime, Number
 
 # An encounter can be queued on a phone with no signal for a while, but not for weeks.
 MAX_ENCOUNTER_AGE = timedelta(days=30)
 CLOCK_SKEW = timedelta(minutes=5)
-MAX_AGE_YEARS = 120
 
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{6,19}$")
@@ -59,31 +59,11 @@ def _phone(value: str) -> str:
     return value.strip()
 
 
-def _not_future_date(value: date) -> date:
-    if value > datetime.now(UTC).date():
-        raise ValueError("cannot be in the future")
-    return value
-
-
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Postcode = Annotated[str, StringConstraints(max_length=10), AfterValidator(_postcode)]
 Phone = Annotated[str, StringConstraints(max_length=24), AfterValidator(_phone)]
-PastDate = Annotated[IsoDate, AfterValidator(_not_future_date)]
 LanguageTag = Annotated[
     str, StringConstraints(pattern=r"^[a-zA-Z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$", max_length=35)
 ]
-
-
-class Strict(BaseModel):
-    """Unknown fields are refused so a typo is not silently dropped."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class PersonIdentity(Strict):
-    given_name: Name
-    family_name: Name
-    date_of_birth: PastDate
 
 
 class Person(PersonIdentity):
@@ -156,21 +136,6 @@ class Agreement(Strict):
         if value > datetime.now(UTC) + CLOCK_SKEW:
             raise ValueError("cannot be in the future")
         return value
-
-
-Answers = dict[Annotated[str, StringConstraints(max_length=64)], StrictBool]
-
-
-class EligibilityCheckIn(Strict):
-    person: PersonIdentity
-    encounter_date: PastDate | None = Field(
-        default=None, description="The day of the encounter; today when omitted."
-    )
-    answers: Answers = Field(default_factory=dict, max_length=40)
-
-
-class EligibilityCheckOut(Decision):
-    pass
 
 
 class ReferralIn(Strict):
@@ -278,11 +243,12 @@ class WithdrawalIn(Strict):
 def example_referral() -> dict[str, Any]:
     """A realistic referral that the demonstration force accepts (times relative to now)."""
     now = datetime.now(UTC).replace(microsecond=0)
+    # the same person and answers as the eligibility check's example: checked, then referred
+    check = example_eligibility_check()
+    agreement = ("agrees_to_engage", "consents_to_share_contact")
     return {
         "person": {
-            "given_name": "Jordan",
-            "family_name": "Example",
-            "date_of_birth": "1998-04-12",
+            **check["person"],
             "gender": "male",
             "self_defined_ethnicity": "B1",
             "observed_ethnicity": "IC3",
@@ -299,28 +265,10 @@ def example_referral() -> dict[str, Any]:
         },
         "substances": [{"substance": "cannabis", "estimated_quantity": 3.5, "unit": "g"}],
         "main_substance": "cannabis",
-        "answers": {
-            "personal_use_only": True,
-            "supply_indicators": False,
-            "other_offence_needs_arrest": False,
-        },
+        "answers": {key: value for key, value in check["answers"].items() if key not in agreement},
         "agreement": {
             "agrees_to_engage": True,
             "consents_to_share_contact": True,
             "recorded_at": (now - timedelta(minutes=5)).isoformat(),
-        },
-    }
-
-
-def example_eligibility_check() -> dict[str, Any]:
-    referral = example_referral()
-    return {
-        "person": {
-            key: referral["person"][key] for key in ("given_name", "family_name", "date_of_birth")
-        },
-        "answers": {
-            **referral["answers"],
-            "agrees_to_engage": True,
-            "consents_to_share_contact": True,
         },
     }

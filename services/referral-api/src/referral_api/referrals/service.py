@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table
@@ -19,7 +19,8 @@ from referral_api.config import Settings
 from referral_api.days import local_day
 from referral_api.db import kit
 from referral_api.eligibility import service as eligibility_service
-from referral_api.eligibility.rules import Outcome, age_on
+from referral_api.eligibility.rules import Outcome
+from referral_api.eligibility.service import check_birth_date
 from referral_api.exceptions import (
     invalid_field,
     not_eligible,
@@ -32,7 +33,6 @@ from referral_api.people import repository as people_repository
 from referral_api.people.identity import officer_key, person_key
 from referral_api.referrals.models import Referral
 from referral_api.referrals.schemas import (
-    MAX_AGE_YEARS,
     ReferralCreated,
     ReferralIn,
     WithdrawalIn,
@@ -52,15 +52,6 @@ def new_reference(force: Scheme, at: datetime) -> str:
     bits = secrets.randbits(30)
     code = "".join(_REFERENCE_ALPHABET[(bits >> shift) & 31] for shift in range(0, 30, 5))
     return f"{force.reference_prefix}-{at:%y%m}-{code}"
-
-
-def check_birth_date(date_of_birth: date, encounter_day: date, *, field: str) -> int:
-    if date_of_birth > encounter_day:
-        raise invalid_field(field, "is after the encounter")
-    age = age_on(date_of_birth, encounter_day)
-    if age > MAX_AGE_YEARS:
-        raise invalid_field(field, f"gives an age over {MAX_AGE_YEARS}; check the year")
-    return age
 
 
 async def submit(

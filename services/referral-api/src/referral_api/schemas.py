@@ -1,0 +1,26 @@
+"""What every domain's request schemas share: strictness, names, dates in the past."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+
+from servicekit.types import IsoDate
+
+
+def _not_future_date(value: date) -> date:
+    if value > datetime.now(UTC).date():
+        raise ValueError("cannot be in the future")
+    return value
+
+
+class Strict(BaseModel):
+    """Unknown fields are refused so a typo is not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+PastDate = Annotated[IsoDate, AfterValidator(_not_future_date)]
