@@ -18,10 +18,9 @@ from assessment_api.assessments.schemas import (
     example_assessment,
     example_override,
 )
+from assessment_api.cases.dependencies import WorkerDep, visible_case
 from assessment_api.cases.models import Case
-from assessment_api.cases.router import visible_case
 from assessment_api.db import kit
-from assessment_api.dependencies import WorkerDep
 from assessment_api.exceptions import assessment_not_found
 from assessment_api.responses import CONFLICT
 from servicekit.app import SessionDep

@@ -21,9 +21,9 @@ from assessment_api.assessments.allocation import (
 from assessment_api.assessments.models import Assessment
 from assessment_api.assessments.schemas import HOLISTIC_DOMAINS, AssessmentIn, CompletionIn
 from assessment_api.cases import repository as case_repository
+from assessment_api.cases.dependencies import Worker
 from assessment_api.cases.models import Case, CaseStatus
 from assessment_api.db import kit
-from assessment_api.dependencies import Worker
 from assessment_api.events import publish
 from assessment_api.exceptions import case_conflict, invalid_field, invalid_fields
 from assessment_api.instruments.catalogue import AUDIT, AUDIT_C, PGSI, SDS

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assessment_api.assessments import repository as assessment_repository
 from assessment_api.cases import repository, service
+from assessment_api.cases.dependencies import WorkerDep, visible_case
 from assessment_api.cases.models import OPEN_STATUSES, Case, CaseStatus, ContactAttempt
 from assessment_api.cases.schemas import (
     REACHED,
@@ -26,8 +27,7 @@ from assessment_api.cases.schemas import (
     example_no_answer,
 )
 from assessment_api.db import kit
-from assessment_api.dependencies import Worker, WorkerDep
-from assessment_api.exceptions import case_not_found, invalid_field
+from assessment_api.exceptions import invalid_field
 from assessment_api.responses import CONFLICT
 from assessment_api.safeguarding import repository as safeguarding_repository
 from assessment_api.safeguarding.models import SafeguardingStatus
@@ -40,14 +40,6 @@ from servicekit.problems import problem_responses
 from servicekit.types import IsoDate, QueryFlag
 
 router = APIRouter(prefix="/v1", tags=["cases"])
-
-
-async def visible_case(session: AsyncSession, worker: Worker, case_id: uuid.UUID) -> Case:
-    """The case if the worker may work it; 404 alike for missing and not theirs."""
-    case = await repository.get_visible(session=session, scope=worker.scope, case_id=case_id)
-    if case is None:
-        raise case_not_found()
-    return case
 
 
 def is_overdue(case: Case, now: datetime) -> bool:

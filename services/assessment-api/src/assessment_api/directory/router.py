@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from assessment_api.cases import repository as case_repository
-from assessment_api.dependencies import WorkerDep
+from assessment_api.cases.dependencies import WorkerDep
 from assessment_api.directory import repository
 from assessment_api.directory.postcodes import district_of
 from assessment_api.directory.schemas import DirectoryPage, DirectoryServiceOut

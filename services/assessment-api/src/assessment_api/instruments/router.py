@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from assessment_api.dependencies import WorkerDep
+from assessment_api.cases.dependencies import WorkerDep
 from assessment_api.instruments.catalogue import INSTRUMENTS
 from assessment_api.instruments.cutoffs import SDS_CUTOFFS
 from assessment_api.instruments.schemas import (

@@ -10,9 +10,8 @@ from fastapi import APIRouter, Body, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assessment_api.cases import repository as case_repository
-from assessment_api.cases.router import visible_case
+from assessment_api.cases.dependencies import WorkerDep, visible_case
 from assessment_api.db import kit
-from assessment_api.dependencies import WorkerDep
 from assessment_api.exceptions import safeguarding_referral_not_found
 from assessment_api.responses import CONFLICT
 from assessment_api.safeguarding import repository, service

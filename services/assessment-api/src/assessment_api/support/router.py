@@ -7,9 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 
-from assessment_api.cases.router import visible_case
+from assessment_api.cases.dependencies import WorkerDep, visible_case
 from assessment_api.db import kit
-from assessment_api.dependencies import WorkerDep
 from assessment_api.responses import CONFLICT
 from assessment_api.support import service
 from assessment_api.support.schemas import (
