@@ -254,8 +254,9 @@ async def complete(
     raised = await safeguarding_repository.for_case(session=session, case_id=case.id)
     await publish(
         session,
-        case,
-        AssessmentCompleted(
+        referral_id=case.referral_id,
+        force_id=case.force_id,
+        data=AssessmentCompleted(
             referral_id=case.referral_id,
             case_id=case.id,
             completed_at=now,

@@ -211,8 +211,9 @@ async def record_contact_attempt(
     if first:
         await publish(
             session,
-            case,
-            CaseContacted(
+            referral_id=case.referral_id,
+            force_id=case.force_id,
+            data=CaseContacted(
                 referral_id=case.referral_id,
                 case_id=case.id,
                 contacted_at=attempted_at,

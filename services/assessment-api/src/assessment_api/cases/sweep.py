@@ -86,8 +86,9 @@ class NotEngagedSweep:
                 assert case is not None
                 await publish(
                     session,
-                    case,
-                    CaseNotEngaged(
+                    referral_id=case.referral_id,
+                    force_id=case.force_id,
+                    data=CaseNotEngaged(
                         referral_id=case.referral_id,
                         case_id=case.id,
                         stage_reached=STAGE_REACHED[seen],

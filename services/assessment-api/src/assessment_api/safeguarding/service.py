@@ -52,8 +52,9 @@ async def raise_referral(
     await session.flush()
     await publish(
         session,
-        case,
-        SafeguardingRaised(
+        referral_id=case.referral_id,
+        force_id=case.force_id,
+        data=SafeguardingRaised(
             referral_id=case.referral_id,
             safeguarding_referral_id=referral.id,
             category=payload.category,

@@ -66,8 +66,9 @@ async def refer(
     await session.flush()
     await publish(
         session,
-        case,
-        SupportReferred(
+        referral_id=case.referral_id,
+        force_id=case.force_id,
+        data=SupportReferred(
             referral_id=case.referral_id,
             support_referral_id=referral.id,
             need_domain=payload.need_domain,
