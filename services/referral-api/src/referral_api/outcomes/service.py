@@ -8,6 +8,7 @@ close publishes `referral.closed.v1` for the force's systems and for reporting.
 from __future__ import annotations
 
 import calendar
+import uuid
 from datetime import datetime
 from typing import Protocol
 
@@ -18,7 +19,6 @@ from contracts.events.v1 import ReferralClosed
 from contracts.vocabulary import ReferralOutcome, ReferralStatus
 from referral_api.db import kit
 from referral_api.outcomes.models import Bar
-from referral_api.referrals.models import Referral
 from servicekit.outbox import add_event
 
 SOURCE = "/referral-api"
@@ -43,14 +43,26 @@ class BarPolicy(Protocol):
     def bar_months(self) -> int | None: ...
 
 
-def is_closed(referral: Referral) -> bool:
+class Closable(Protocol):
+    """What closing reads and writes of a referral (the referral's row, in practice)."""
+
+    id: uuid.UUID
+    force_id: str
+    person_key: str
+    suggested_outcome_code: int
+    status: ReferralStatus
+    outcome: ReferralOutcome | None
+    closed_at: datetime | None
+
+
+def is_closed(referral: Closable) -> bool:
     return ReferralStatus(referral.status) in CLOSED
 
 
 async def close(
     *,
     session: AsyncSession,
-    referral: Referral,
+    referral: Closable,
     force: BarPolicy,
     outcome: ReferralOutcome,
     at: datetime,
