@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from assessment_api.assessments.router import router as assessment_router
+from assessment_api.casefile.router import router as case_file_router
 from assessment_api.cases.consumers import ReferralHandlers
 from assessment_api.cases.router import router as case_router
 from assessment_api.cases.sweep import NotEngagedSweep
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
         description=DESCRIPTION,
         routers=[
             case_router,
+            case_file_router,
             assessment_router,
             instrument_router,
             directory_router,

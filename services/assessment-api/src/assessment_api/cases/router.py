@@ -1,4 +1,4 @@
-"""The worker's queue, one case (with contact details, audited), and contact attempts."""
+"""The worker's queue and contact attempts; one case opens as a case file (`casefile/`)."""
 
 from __future__ import annotations
 
@@ -7,47 +7,30 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from assessment_api.assessments import repository as assessment_repository
 from assessment_api.cases import repository, service
 from assessment_api.cases.dependencies import WorkerDep, visible_case
-from assessment_api.cases.models import OPEN_STATUSES, Case, CaseStatus, ContactAttempt
+from assessment_api.cases.models import OPEN_STATUSES, CaseStatus
 from assessment_api.cases.schemas import (
     REACHED,
-    CaseOut,
     CasePage,
     CaseSummary,
     ContactAttemptCreated,
     ContactAttemptIn,
-    ContactAttemptOut,
-    SafeguardingSummary,
-    SupportReferralSummary,
     example_contact_attempt,
     example_no_answer,
+    is_overdue,
 )
 from assessment_api.db import kit
 from assessment_api.exceptions import invalid_field
 from assessment_api.responses import CONFLICT
-from assessment_api.safeguarding import repository as safeguarding_repository
-from assessment_api.safeguarding.models import SafeguardingStatus
-from assessment_api.support import repository as support_repository
 from servicekit.app import SessionDep
-from servicekit.audit import record_access
 from servicekit.idempotency import OptionalIdempotencyKey, StoredResponse, respond_once, scope_for
 from servicekit.paging import CursorQuery, LimitQuery
 from servicekit.problems import problem_responses
 from servicekit.types import IsoDate, QueryFlag
 
 router = APIRouter(prefix="/v1", tags=["cases"])
-
-
-def is_overdue(case: Case, now: datetime) -> bool:
-    return case.status in OPEN_STATUSES and case.due_at < now
-
-
-def attempt_out(attempt: ContactAttempt) -> ContactAttemptOut:
-    return ContactAttemptOut.of(attempt, reached=attempt.result in REACHED)
 
 
 def _day_start(day: date) -> datetime:
@@ -100,52 +83,6 @@ async def list_cases(
         ],
         next_cursor=found.next_cursor,
     )
-
-
-async def case_out(session: AsyncSession, case: Case, *, now: datetime) -> CaseOut:
-    attempts = await repository.attempts_for(session=session, case_id=case.id)
-    assessment = await assessment_repository.for_case(session=session, case_id=case.id)
-    supports = await support_repository.for_case(session=session, case_id=case.id)
-    safeguarding = await safeguarding_repository.for_case(session=session, case_id=case.id)
-    return CaseOut.of(
-        case,
-        overdue=is_overdue(case, now),
-        attempts=len(attempts),
-        contact=case,
-        contact_attempts=[attempt_out(a) for a in attempts],
-        assessment=assessment,
-        support_referrals=[
-            SupportReferralSummary.of(referral, service_name=name) for referral, name in supports
-        ],
-        safeguarding_referrals=[
-            SafeguardingSummary.of(s, needs_follow_up=s.status is SafeguardingStatus.open)
-            for s in safeguarding
-        ],
-    )
-
-
-@router.get(
-    "/cases/{case_id}",
-    response_model=CaseOut,
-    operation_id="get_case",
-    responses=problem_responses(404),
-)
-async def get_case(case_id: uuid.UUID, worker: WorkerDep, session: SessionDep) -> CaseOut:
-    """One case with the person's contact details, attempts and referrals. The read is audited."""
-    case = await visible_case(session, worker, case_id)
-    await record_access(
-        session,
-        kit,
-        worker.principal,
-        action="read",
-        resource_type="case",
-        resource_id=str(case.id),
-        force_id=case.force_id,
-        purpose="contact and assess the person",
-    )
-    out = await case_out(session, case, now=datetime.now(UTC))
-    await session.commit()
-    return out
 
 
 @router.post(

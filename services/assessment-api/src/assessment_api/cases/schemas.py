@@ -8,7 +8,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from assessment_api.cases.models import CaseStatus, ContactChannel, ContactResult
+from assessment_api.cases.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseStatus,
+    ContactAttempt,
+    ContactChannel,
+    ContactResult,
+)
 from contracts.vocabulary import NeedDomain, Pathway, SafeguardingCategory, Substance
 from servicekit.paging import Page
 from servicekit.schemas import FromRow
@@ -174,6 +181,14 @@ class CaseOut(CaseSummary):
     assessment: AssessmentState | None
     support_referrals: list[SupportReferralSummary]
     safeguarding_referrals: list[SafeguardingSummary]
+
+
+def is_overdue(case: Case, now: datetime) -> bool:
+    return case.status in OPEN_STATUSES and case.due_at < now
+
+
+def attempt_out(attempt: ContactAttempt) -> ContactAttemptOut:
+    return ContactAttemptOut.of(attempt, reached=attempt.result in REACHED)
 
 
 def example_contact_attempt() -> dict[str, Any]:

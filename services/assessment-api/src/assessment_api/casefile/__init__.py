@@ -1,0 +1,1 @@
+"""The case file: everything about one case, gathered for the worker who opens it."""
