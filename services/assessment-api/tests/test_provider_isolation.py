@@ -213,11 +213,12 @@ async def test_after_a_move_new_referrals_go_to_the_new_provider_only(desk: Desk
 
 
 async def test_serving_a_force_moves_it_and_keeps_open_cases_where_they_are(desk: Desk) -> None:
-    from assessment_api.providers.repository import provider_serving, serve
+    from assessment_api.cases.service import serve_force
+    from assessment_api.providers.repository import provider_serving
 
     old = await desk.new_case(force_id="demo")
     async with desk.runtime.db.session() as session:
-        await serve(session=session, provider_id=B, force_id="demo", now=_now())
+        await serve_force(session=session, provider_id=B, force_id="demo", now=_now())
         await session.commit()
     async with desk.runtime.db.session() as session:
         assert await provider_serving(session=session, force_id="demo") == B
@@ -252,7 +253,7 @@ async def test_seeding_again_with_a_forces_new_provider_moves_the_force(
 async def test_a_case_of_a_force_no_provider_serves_is_on_no_queue_until_one_does(
     desk: Desk,
 ) -> None:
-    from assessment_api.providers.repository import serve
+    from assessment_api.cases.service import serve_force
 
     case_id = await desk.new_case(force_id="eastshire")
     assert await provider_of_case(desk, case_id) is None
@@ -262,7 +263,7 @@ async def test_a_case_of_a_force_no_provider_serves_is_on_no_queue_until_one_doe
         assert (await desk.client.get(f"/v1/cases/{case_id}", headers=headers)).status_code == 404
 
     async with desk.runtime.db.session() as session:
-        await serve(session=session, provider_id=B, force_id="eastshire", now=_now())
+        await serve_force(session=session, provider_id=B, force_id="eastshire", now=_now())
         await session.commit()
     assert await provider_of_case(desk, case_id) == B
     assert await queue(desk, desk.auth(forces=("eastshire",), provider=B)) == {case_id}

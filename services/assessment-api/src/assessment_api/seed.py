@@ -2,7 +2,7 @@
 
     python -m assessment_api.seed        (uses ASSESSMENT_DATABASE_URL)
 
-Safe to run again: each force is set to its provider (`providers.repository.serve`; one provider
+Safe to run again: each force is set to its provider (`cases.service.serve_force`; one provider
 per force, so changing a force's provider here moves the force), and the directory import updates
 services in place.
 """
@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assessment_api.cases.service import serve_force
 from assessment_api.directory.importer import import_directory
-from assessment_api.providers.repository import serve
 from servicekit.db import Database
 
 # demo-provider serves the demonstration force and Northshire; another provider serves
@@ -43,7 +43,7 @@ def demo_directory() -> Any:
 async def seed_providers(session: AsyncSession, now: datetime) -> None:
     for provider_id, forces in PROVIDER_FORCES.items():
         for force_id in forces:
-            await serve(session=session, provider_id=provider_id, force_id=force_id, now=now)
+            await serve_force(session=session, provider_id=provider_id, force_id=force_id, now=now)
     await session.flush()
 
 

@@ -278,3 +278,15 @@ async def references(
         return {}
     rows = await session.execute(select(Case.id, Case.reference).where(Case.id.in_(list(case_ids))))
     return {row[0]: row[1] for row in rows}
+
+
+async def give_unassigned(
+    *, session: AsyncSession, force_id: str, provider_id: str, now: datetime
+) -> None:
+    """Give the force's cases that opened with no provider to `provider_id`."""
+    await session.execute(
+        update(Case)
+        .where(Case.force_id == force_id, Case.provider_id.is_(None))
+        .values(provider_id=provider_id, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )

@@ -77,7 +77,7 @@ async def open_case(
     The case belongs to the provider serving the referral's force now, and stays with it if the
     force later moves to another provider. When no provider serves the force the case has none
     and is on no worker's queue until a provider is configured for the force
-    (`providers.repository.serve`).
+    (`serve_force`).
 
     A referral whose withdrawal was applied first (its submission redelivered after a failure)
     opens already withdrawn: never on the queue, never swept as not engaged.
@@ -224,3 +224,21 @@ async def record_contact_attempt(
         )
     await session.refresh(case)
     return attempt, first
+
+
+async def serve_force(
+    *, session: AsyncSession, provider_id: str, force_id: str, now: datetime
+) -> None:
+    """Make the provider the one serving the force from now on.
+
+    When another provider served it until now the force moves: referrals arriving from now on
+    go to the new provider, while cases already opened stay with the provider they opened
+    under, which finishes them. Cases opened while no provider served the force have no
+    provider; they go to this one.
+    """
+    await provider_repository.serve(
+        session=session, provider_id=provider_id, force_id=force_id, now=now
+    )
+    await repository.give_unassigned(
+        session=session, force_id=force_id, provider_id=provider_id, now=now
+    )

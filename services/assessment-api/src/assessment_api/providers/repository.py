@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assessment_api.cases.models import Case
 from assessment_api.providers.models import ProviderForce
 
 
@@ -28,13 +27,8 @@ async def provider_serving(*, session: AsyncSession, force_id: str) -> str | Non
 
 
 async def serve(*, session: AsyncSession, provider_id: str, force_id: str, now: datetime) -> None:
-    """Make the provider the one serving the force from now on.
-
-    When another provider served it until now the force moves: referrals arriving from now on
-    go to the new provider, while cases already opened stay with the provider they opened
-    under, which finishes them. Cases opened while no provider served the force have no
-    provider; they go to this one.
-    """
+    """Make the provider the one serving the force from now on (the link only: what becomes of
+    the force's cases is the cases domain's rule, `cases.service.serve_force`)."""
     link: ProviderForce | None = await session.scalar(
         select(ProviderForce).where(ProviderForce.force_id == force_id).with_for_update()
     )
@@ -44,9 +38,3 @@ async def serve(*, session: AsyncSession, provider_id: str, force_id: str, now: 
         link.provider_id = provider_id
         link.since = now
     await session.flush()
-    await session.execute(
-        update(Case)
-        .where(Case.force_id == force_id, Case.provider_id.is_(None))
-        .values(provider_id=provider_id, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
