@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from referral_api.days import local_day
-from referral_api.eligibility.rules import Outcome, default_rule_set
+from referral_api.eligibility.rules import Verdict, default_rule_set
 from referral_api.eligibility.service import decide
 from referral_api.people.repository import PersonHistory
 
@@ -50,7 +50,7 @@ def test_a_person_stopped_just_after_midnight_on_their_18th_birthday_is_18() -> 
         encounter_at=datetime(2026, 6, 14, 23, 30, tzinfo=UTC),  # 00:30 BST on the 15th
         answers=ANSWERS,
     )
-    assert decision.outcome is Outcome.eligible, decision.reasons
+    assert decision.outcome is Verdict.eligible, decision.reasons
 
 
 def test_a_bar_ends_on_the_local_day_it_runs_out() -> None:

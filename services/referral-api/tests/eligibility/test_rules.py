@@ -9,9 +9,9 @@ import pytest
 from referral_api.eligibility.rules import (
     AgeRule,
     Decision,
-    Outcome,
     RuleResult,
     RuleSet,
+    Verdict,
     age_on,
     default_rule_set,
     evaluate,
@@ -48,7 +48,7 @@ def decide(
 
 def test_everything_in_order_is_eligible() -> None:
     decision = decide(ALL_YES)
-    assert decision.outcome is Outcome.eligible
+    assert decision.outcome is Verdict.eligible
     assert decision.eligible and decision.reasons == []
     assert {r.status for r in decision.results} == {"pass"}
     assert decision.rule_set_version == "demo-test"
@@ -84,7 +84,7 @@ def test_each_answer_rule_explains_itself(
     question: str, answer: bool, rule: str, reason: str
 ) -> None:
     decision = decide(ALL_YES | {question: answer})
-    assert decision.outcome is Outcome.not_eligible
+    assert decision.outcome is Verdict.not_eligible
     assert decision.reasons == [reason]
     failed = [r.rule for r in decision.results if r.status == "fail"]
     assert failed == [rule]
@@ -142,7 +142,7 @@ def bar_result(decision: Decision) -> RuleResult:
 
 def test_bar_gives_the_date_and_nothing_else() -> None:
     decision = decide(ALL_YES, barred_until=date(2027, 3, 1))
-    assert decision.outcome is Outcome.not_eligible
+    assert decision.outcome is Verdict.not_eligible
     assert decision.not_before == date(2027, 3, 1)
     assert decision.reasons == ["not eligible until 2027-03-01"]
     assert bar_result(decision) == RuleResult(
@@ -207,7 +207,7 @@ def test_a_stored_rule_set_whose_bar_still_has_a_reason_loads_and_ignores_it() -
 
 def test_unanswered_questions_are_listed_not_failed() -> None:
     decision = decide({"personal_use_only": True})
-    assert decision.outcome is Outcome.incomplete
+    assert decision.outcome is Verdict.incomplete
     assert not decision.eligible
     assert len(decision.reasons) == 4
     assert all(r.startswith("still to answer: ") for r in decision.reasons)
@@ -215,7 +215,7 @@ def test_unanswered_questions_are_listed_not_failed() -> None:
 
 def test_a_failure_outranks_unanswered_questions() -> None:
     decision = decide({"supply_indicators": True})
-    assert decision.outcome is Outcome.not_eligible
+    assert decision.outcome is Verdict.not_eligible
     assert decision.reasons == ["not eligible: indicators of supply"]
 
 

@@ -76,7 +76,10 @@ class RuleSet(BaseModel):
         return next((q for q in self.questions if q.id == question_id), None)
 
 
-class Outcome(StrEnum):
+# What an eligibility decision comes to. Not the referral's outcome (completed, not engaged,
+# withdrawn: `ReferralOutcome`) nor the Home Office outcome code (`suggested_outcome_code`). A
+# comment, not a docstring: the docstring would become the OpenAPI schema's description.
+class Verdict(StrEnum):
     eligible = "eligible"
     not_eligible = "not_eligible"
     incomplete = "incomplete"
@@ -93,7 +96,7 @@ class RuleResult(BaseModel):
 
 
 class Decision(BaseModel):
-    outcome: Outcome
+    outcome: Verdict
     eligible: bool
     reasons: list[str] = Field(
         description="Why not eligible, or what is still to answer. A barred person gets only "
@@ -160,17 +163,17 @@ def evaluate(
     ]
     unanswered = [r for r in results if r.status == "unanswered"]
     if failed:
-        outcome = Outcome.not_eligible
+        outcome = Verdict.not_eligible
         reasons = [_bar_reason(r) if bar else f"not eligible: {r.explanation}" for r, bar in failed]
     elif unanswered:
-        outcome = Outcome.incomplete
+        outcome = Verdict.incomplete
         reasons = [f"still to answer: {r.explanation}" for r in unanswered]
     else:
-        outcome = Outcome.eligible
+        outcome = Verdict.eligible
     barred = any(bar for _, bar in failed)
     return Decision(
         outcome=outcome,
-        eligible=outcome is Outcome.eligible,
+        eligible=outcome is Verdict.eligible,
         reasons=reasons,
         results=results,
         not_before=barred_until if barred and not barred_indefinitely else None,

@@ -19,7 +19,7 @@ from referral_api.config import Settings
 from referral_api.days import local_day
 from referral_api.db import kit
 from referral_api.eligibility import service as eligibility_service
-from referral_api.eligibility.rules import Outcome
+from referral_api.eligibility.rules import Verdict
 from referral_api.eligibility.service import check_birth_date
 from referral_api.exceptions import (
     invalid_field,
@@ -95,7 +95,7 @@ async def submit(
         encounter_at=encounter_at,
         answers=answers,
     )
-    if decision.outcome is Outcome.incomplete:
+    if decision.outcome is Verdict.incomplete:
         raise unanswered_questions(rule_set, answers)
     if not decision.eligible:
         raise not_eligible(
