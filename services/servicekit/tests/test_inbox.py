@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import CloudEvent
 from servicekit.crypto import FieldCipher
 from servicekit.db import Database
-from servicekit.inbox import Outcome, PermanentFailure, Subscription
+from servicekit.inbox import Disposition, PermanentFailure, Subscription
 from servicekit_testing.nats import NatsServer
 
 pytestmark = [pytest.mark.db, pytest.mark.nats]
@@ -97,7 +97,11 @@ async def test_a_handler_that_fails_twice_applies_its_effect_exactly_once(
         await asyncio.sleep(0.2)
 
     assert calls == 3
-    assert consumer.outcomes_of(event) == [Outcome.retry, Outcome.retry, Outcome.applied]
+    assert consumer.dispositions_of(event) == [
+        Disposition.retry,
+        Disposition.retry,
+        Disposition.applied,
+    ]
     assert await count(db, notes) == 1
     assert await count(db, kit.inbox, kit.inbox.c.event_id == event.id) == 1
     assert await dead_letters(db) == []
@@ -112,10 +116,10 @@ async def test_a_redelivered_event_is_a_no_op(
         await eventually(lambda: _rows(db, 1), what="the first copy to be applied")
         # the same event again under another message id, so JetStream stores it a second time
         await publish(nc, event, msg_id=f"{event.id}-again")
-        await eventually(lambda: _outcomes(consumer, event, 2), what="the second copy")
+        await eventually(lambda: _dispositions(consumer, event, 2), what="the second copy")
         await eventually(lambda: settled(nc), what="both copies to be acknowledged")
 
-    assert consumer.outcomes_of(event) == [Outcome.applied, Outcome.duplicate]
+    assert consumer.dispositions_of(event) == [Disposition.applied, Disposition.duplicate]
     assert await count(db, notes) == 1
     assert await count(db, kit.inbox) == 1
 
@@ -145,8 +149,8 @@ async def test_poison_messages_are_dead_lettered_and_terminated(
         assert row.deliveries == 1
         assert row.error.startswith("unreadable event")
     for payload in POISON:
-        assert [o for d, o in consumer.outcomes if d == payload] == [Outcome.dead_letter]
-    assert consumer.outcomes_of(good) == [Outcome.applied]
+        assert [o for d, o in consumer.dispositions if d == payload] == [Disposition.dead_letter]
+    assert consumer.dispositions_of(good) == [Disposition.applied]
 
 
 async def test_an_event_of_an_unknown_newer_type_is_skipped_not_retried(
@@ -161,8 +165,8 @@ async def test_an_event_of_an_unknown_newer_type_is_skipped_not_retried(
         await publish(nc, good)
         await eventually(lambda: _rows(db, 1), what="the known event after the unknown one")
         await eventually(lambda: settled(nc), what="the unknown event to be acknowledged")
-    assert [o for d, o in consumer.outcomes if d == payload] == [Outcome.ignored]
-    assert consumer.outcomes_of(good) == [Outcome.applied]
+    assert [o for d, o in consumer.dispositions if d == payload] == [Disposition.ignored]
+    assert consumer.dispositions_of(good) == [Disposition.applied]
 
 
 async def test_an_event_type_without_a_handler_is_acknowledged_and_ignored(
@@ -173,9 +177,9 @@ async def test_an_event_type_without_a_handler_is_acknowledged_and_ignored(
         await nc.jetstream().publish(
             other.type, other.to_json(), headers={"Nats-Msg-Id": str(other.id)}
         )
-        await eventually(lambda: _outcomes(consumer, other, 1), what="the other event")
+        await eventually(lambda: _dispositions(consumer, other, 1), what="the other event")
         await eventually(lambda: settled(nc), what="the other event to be acknowledged")
-    assert consumer.outcomes_of(other) == [Outcome.ignored]
+    assert consumer.dispositions_of(other) == [Disposition.ignored]
     assert await count(db, kit.inbox) == 0
     assert await dead_letters(db) == []
 
@@ -194,12 +198,12 @@ async def test_permanent_failure_dead_letters_at_once(
     event = withdrawn_event()
     async with running(make_consumer(db, own_nats_server, refuses)) as consumer:
         await publish(nc, event)
-        await eventually(lambda: _outcomes(consumer, event, 1), what="the event to be handled")
+        await eventually(lambda: _dispositions(consumer, event, 1), what="the event to be handled")
         await eventually(lambda: settled(nc), what="the message to be terminated")
         await asyncio.sleep(0.3)
 
     assert calls == 1
-    assert consumer.outcomes_of(event) == [Outcome.dead_letter]
+    assert consumer.dispositions_of(event) == [Disposition.dead_letter]
     [dead] = await dead_letters(db)
     assert dead.event_id == str(event.id)
     assert dead.error == "referral is already closed"
@@ -223,12 +227,16 @@ async def test_a_handler_that_always_fails_is_dead_lettered_after_max_deliver(
     event = withdrawn_event()
     async with running(make_consumer(db, own_nats_server, broken, max_deliver=3)) as consumer:
         await publish(nc, event)
-        await eventually(lambda: _outcomes(consumer, event, 3), what="three deliveries")
+        await eventually(lambda: _dispositions(consumer, event, 3), what="three deliveries")
         await eventually(lambda: settled(nc), what="the message to be terminated")
         await asyncio.sleep(0.3)
 
     assert calls == 3
-    assert consumer.outcomes_of(event) == [Outcome.retry, Outcome.retry, Outcome.dead_letter]
+    assert consumer.dispositions_of(event) == [
+        Disposition.retry,
+        Disposition.retry,
+        Disposition.dead_letter,
+    ]
     [dead] = await dead_letters(db)
     assert dead.deliveries == 3
     assert "bug in handler" in dead.error
@@ -249,18 +257,18 @@ async def test_replaying_a_dead_letter_after_the_fix_applies_it_once(
     consumer = make_consumer(db, own_nats_server, until_fixed)
     async with running(consumer):
         await publish(nc, event)
-        await eventually(lambda: _outcomes(consumer, event, 1), what="the dead letter")
+        await eventually(lambda: _dispositions(consumer, event, 1), what="the dead letter")
     [dead] = await dead_letters(db)
     assert await count(db, notes) == 0
 
     fixed = True
-    assert await consumer.replay_dead_letter(dead.id) == Outcome.applied
+    assert await consumer.replay_dead_letter(dead.id) == Disposition.applied
     assert await count(db, notes) == 1
     assert await count(db, kit.inbox, kit.inbox.c.event_id == event.id) == 1
     [replayed] = await dead_letters(db)
     assert replayed.replayed_at is not None
 
-    assert await consumer.replay_dead_letter(dead.id) == Outcome.duplicate  # a second replay
+    assert await consumer.replay_dead_letter(dead.id) == Disposition.duplicate  # a second replay
     assert await count(db, notes) == 1
 
 
@@ -284,7 +292,7 @@ async def test_a_consumer_killed_mid_message_gets_it_again_and_applies_it_once(
     finally:
         await first.stop()
         await first_db.dispose()
-    assert first.outcomes_of(event) == []  # never finished, never acknowledged
+    assert first.dispositions_of(event) == []  # never finished, never acknowledged
 
     second_db = Database(db_url, cipher=cipher)  # a new process: new engine, new NATS connection
     try:
@@ -294,7 +302,7 @@ async def test_a_consumer_killed_mid_message_gets_it_again_and_applies_it_once(
             await eventually(lambda: _rows(second_db, 1), what="the redelivered event")
             await eventually(lambda: settled(nc), what="the redelivery to be acknowledged")
             await asyncio.sleep(1.3)  # past ack_wait: nothing further arrives
-        assert second.outcomes_of(event) == [Outcome.applied]
+        assert second.dispositions_of(event) == [Disposition.applied]
         assert await count(second_db, notes) == 1
         assert await count(second_db, kit.inbox) == 1
         async with second_db.session() as session:
@@ -308,5 +316,5 @@ async def _rows(db: Database, expected: int) -> bool:
     return await count(db, notes) >= expected
 
 
-async def _outcomes(consumer: RecordingConsumer, event: CloudEvent, expected: int) -> bool:
-    return len(consumer.outcomes_of(event)) >= expected
+async def _dispositions(consumer: RecordingConsumer, event: CloudEvent, expected: int) -> bool:
+    return len(consumer.dispositions_of(event)) >= expected

@@ -14,6 +14,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import nats.errors
@@ -48,7 +49,10 @@ class Subscription:
     handlers: Mapping[str, Handler]  # event type -> handler
 
 
-class Outcome:
+class Disposition(StrEnum):
+    """What became of one message: applied, already applied, ignored (no handler, or a type
+    newer than this reader), left for a retry, or dead-lettered."""
+
     applied = "applied"
     duplicate = "duplicate"
     ignored = "ignored"
@@ -169,7 +173,7 @@ class EventConsumer:
             for msg in msgs:
                 await self.process(msg, subscription)
 
-    async def process(self, msg: Msg, subscription: Subscription) -> str:
+    async def process(self, msg: Msg, subscription: Subscription) -> Disposition:
         """Apply one message exactly once, then ack, nak with backoff, or dead-letter it."""
         deliveries = msg.metadata.num_delivered if msg.metadata else 1
         try:
@@ -179,26 +183,26 @@ class EventConsumer:
             # this consumer has no handler for, acknowledge it rather than retry forever.
             log.info("ignoring event on %s: %s", msg.subject, exc)
             await msg.ack()
-            return Outcome.ignored
+            return Disposition.ignored
         except ValidationError as exc:
             await self._dead_letter(msg, None, subscription, f"unreadable event: {exc}", deliveries)
             await msg.term()
-            return Outcome.dead_letter
+            return Disposition.dead_letter
         handler = subscription.handlers.get(event.type)
         if handler is None:
             await msg.ack()
-            return Outcome.ignored
+            return Disposition.ignored
         try:
-            outcome = await self.apply(event, handler, subject=msg.subject)
+            disposition = await self.apply(event, handler, subject=msg.subject)
         except PermanentFailure as exc:
             await self._dead_letter(msg, event, subscription, str(exc), deliveries)
             await msg.term()
-            return Outcome.dead_letter
+            return Disposition.dead_letter
         except Exception as exc:
             if deliveries >= self.max_deliver:
                 await self._dead_letter(msg, event, subscription, repr(exc), deliveries)
                 await msg.term()
-                return Outcome.dead_letter
+                return Disposition.dead_letter
             delay = self.backoff[min(deliveries - 1, len(self.backoff) - 1)]
             log.warning(
                 "event %s failed (delivery %d), retrying in %.1fs: %r",
@@ -208,11 +212,11 @@ class EventConsumer:
                 exc,
             )
             await msg.nak(delay=delay)
-            return Outcome.retry
+            return Disposition.retry
         await msg.ack()
-        return outcome
+        return disposition
 
-    async def apply(self, event: CloudEvent, handler: Handler, *, subject: str) -> str:
+    async def apply(self, event: CloudEvent, handler: Handler, *, subject: str) -> Disposition:
         """Run `handler` and record the event in the inbox, in one transaction."""
         inbox = self.tables.inbox
         async with self.db.session() as session:
@@ -222,7 +226,7 @@ class EventConsumer:
                 )
             )
             if seen is not None:
-                return Outcome.duplicate
+                return Disposition.duplicate
             await handler(session, event)
             await session.execute(
                 insert(inbox).values(
@@ -230,7 +234,7 @@ class EventConsumer:
                 )
             )
             await session.commit()
-        return Outcome.applied
+        return Disposition.applied
 
     async def _dead_letter(
         self,
@@ -258,7 +262,7 @@ class EventConsumer:
             )
             await session.commit()
 
-    async def replay_dead_letter(self, dead_letter_id: uuid.UUID) -> str:
+    async def replay_dead_letter(self, dead_letter_id: uuid.UUID) -> Disposition:
         """Apply a dead-lettered event again (after the cause is fixed) and mark it replayed."""
         table = self.tables.dead_letters
         async with self.db.session() as session:
@@ -269,10 +273,10 @@ class EventConsumer:
         )
         if handler is None:
             raise PermanentFailure(f"no handler for {event.type}")
-        outcome = await self.apply(event, handler, subject=row.subject)
+        disposition = await self.apply(event, handler, subject=row.subject)
         async with self.db.session() as session:
             await session.execute(
                 update(table).where(table.c.id == dead_letter_id).values(replayed_at=utcnow())
             )
             await session.commit()
-        return outcome
+        return disposition

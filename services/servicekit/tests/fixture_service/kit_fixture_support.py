@@ -37,7 +37,7 @@ from servicekit.app import ServiceRuntime, SessionDep, build_app
 from servicekit.auth import CurrentPrincipal, Principal, Role, Scope, require_roles
 from servicekit.db import Database, utcnow
 from servicekit.devidp import DevIdentityProvider
-from servicekit.inbox import EventConsumer, Subscription
+from servicekit.inbox import Disposition, EventConsumer, Subscription
 from servicekit.problems import Problem
 from servicekit.settings import ServiceSettings
 
@@ -112,19 +112,19 @@ async def stream_messages(nc: Client, stream: str = STREAM) -> list[RawStreamMsg
 
 
 class RecordingConsumer(EventConsumer):
-    """The real consumer, also noting each message's outcome so tests can assert on it."""
+    """The real consumer, also noting what became of each message so tests can assert on it."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.outcomes: list[tuple[bytes, str]] = []
+        self.dispositions: list[tuple[bytes, Disposition]] = []
 
-    async def process(self, msg: Msg, subscription: Subscription) -> str:
-        outcome = await super().process(msg, subscription)
-        self.outcomes.append((msg.data, outcome))
-        return outcome
+    async def process(self, msg: Msg, subscription: Subscription) -> Disposition:
+        disposition = await super().process(msg, subscription)
+        self.dispositions.append((msg.data, disposition))
+        return disposition
 
-    def outcomes_of(self, event: CloudEvent) -> list[str]:
-        return [o for data, o in self.outcomes if str(event.id).encode() in data]
+    def dispositions_of(self, event: CloudEvent) -> list[Disposition]:
+        return [o for data, o in self.dispositions if str(event.id).encode() in data]
 
 
 async def add_note(session: AsyncSession, text: str) -> uuid.UUID:
