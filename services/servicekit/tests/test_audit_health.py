@@ -9,7 +9,7 @@ import pytest
 from kit_fixture_support import Service, kit, start_service
 from sqlalchemy import select
 
-from servicekit.audit import record_access
+from servicekit.access_log import record_access
 from servicekit.auth import Principal, Role
 from servicekit.crypto import FieldCipher
 from servicekit.db import Database

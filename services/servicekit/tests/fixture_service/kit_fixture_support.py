@@ -32,7 +32,7 @@ from sqlalchemy.sql.schema import Table
 from contracts import CloudEvent, new_event
 from contracts.events.v1 import ReferralClosed, ReferralWithdrawn
 from contracts.vocabulary import ReferralOutcome, WithdrawalReason
-from servicekit import audit, idempotency, outbox
+from servicekit import access_log, idempotency, outbox
 from servicekit.app import ServiceRuntime, SessionDep, build_app
 from servicekit.auth import CurrentPrincipal, Principal, Role, Scope, require_roles
 from servicekit.db import Database, utcnow
@@ -218,7 +218,7 @@ async def read_note(
     row = (await session.execute(select(notes).where(notes.c.id == note_id))).first()
     if row is None:
         raise Problem(404, "not-found", "Not found", f"There is no note {note_id}.")
-    await audit.record_access(
+    await access_log.record_access(
         session,
         kit,
         principal,

@@ -23,8 +23,8 @@ from assessment_api.cases.models import Case
 from assessment_api.db import kit
 from assessment_api.exceptions import assessment_not_found
 from assessment_api.responses import CONFLICT
+from servicekit.access_log import record_access
 from servicekit.app import SessionDep
-from servicekit.audit import record_access
 from servicekit.idempotency import OptionalIdempotencyKey, StoredResponse, respond_once, scope_for
 from servicekit.problems import problem_responses
 

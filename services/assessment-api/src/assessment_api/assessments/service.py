@@ -39,7 +39,7 @@ from assessment_api.instruments.scoring import (
 from assessment_api.safeguarding import repository as safeguarding_repository
 from contracts.events.v1 import AssessmentCompleted
 from contracts.vocabulary import AuditBand, NeedLevel, PgsiBand, SdsBand, Substance
-from servicekit.audit import record_access
+from servicekit.access_log import record_access
 
 IN_PROGRESS = "in_progress"
 COMPLETED = "completed"

@@ -27,8 +27,8 @@ from assessment_api.db import kit
 from assessment_api.safeguarding import repository as safeguarding_repository
 from assessment_api.safeguarding.models import SafeguardingStatus
 from assessment_api.support import repository as support_repository
+from servicekit.access_log import record_access
 from servicekit.app import SessionDep
-from servicekit.audit import record_access
 from servicekit.problems import problem_responses
 
 router = APIRouter(prefix="/v1", tags=["cases"])

@@ -26,8 +26,8 @@ from assessment_api.safeguarding.schemas import (
     example_follow_up,
     example_safeguarding_referral,
 )
+from servicekit.access_log import record_access
 from servicekit.app import SessionDep
-from servicekit.audit import record_access
 from servicekit.idempotency import OptionalIdempotencyKey, StoredResponse, respond_once, scope_for
 from servicekit.paging import CursorQuery, LimitQuery
 from servicekit.problems import problem_responses

@@ -19,8 +19,8 @@ from referral_api.eligibility.schemas import (
 )
 from referral_api.people import repository as people_repository
 from referral_api.people.identity import person_key
+from servicekit.access_log import record_access
 from servicekit.app import SessionDep
-from servicekit.audit import record_access
 from servicekit.auth import CurrentPrincipal, Role, Scope, require_roles
 
 router = APIRouter(prefix="/v1", tags=["eligibility"])

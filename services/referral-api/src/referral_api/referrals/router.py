@@ -24,8 +24,8 @@ from referral_api.referrals.schemas import (
     example_referral,
 )
 from servicekit import idempotency
+from servicekit.access_log import record_access
 from servicekit.app import SessionDep
-from servicekit.audit import record_access
 from servicekit.auth import CurrentPrincipal, Principal, Role, Scope, require_roles
 from servicekit.paging import CursorQuery, LimitQuery
 from servicekit.problems import problem_responses

@@ -1,4 +1,8 @@
-"""The audit trail: every read of a record about a person says who, when, what and why."""
+"""The access log: every read of a record about a person says who, when, what and why.
+
+Its table is `audit_log` (the name it was created with); the code calls it the access log so it
+is never mistaken for the AUDIT alcohol questionnaire that assessment-api scores.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ async def record_access(
     force_id: str | None,
     purpose: str,
 ) -> None:
-    """Write one audit entry in the caller's transaction."""
+    """Write one access-log entry in the caller's transaction."""
     await session.execute(
         insert(tables.audit_log).values(
             id=uuid.uuid4(),
