@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypedDict, cast
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent, new_event
 from contracts.events.v1 import ContactDetails, ReferralSubmitted, ReferralWithdrawn
-from contracts.sealed import seal
-from contracts.vocabulary import ReferralOutcome, ReferralStatus
+from contracts.sealed import SealedField, seal
+from contracts.vocabulary import EncounterOrigin, ReferralOutcome, ReferralStatus, Substance
 from referral_api.config import Settings
 from referral_api.days import local_day
 from referral_api.db import kit
 from referral_api.eligibility import service as eligibility_service
-from referral_api.eligibility.rules import Verdict
+from referral_api.eligibility.rules import Decision, RuleSet, Verdict
 from referral_api.eligibility.service import check_birth_date
 from referral_api.exceptions import (
     invalid_field,
@@ -31,8 +30,10 @@ from referral_api.forces.scheme import Scheme
 from referral_api.outcomes import service as outcome_service
 from referral_api.people import repository as people_repository
 from referral_api.people.identity import officer_key, person_key
+from referral_api.people.repository import PersonHistory
 from referral_api.referrals.models import Referral
 from referral_api.referrals.schemas import (
+    Person,
     ReferralCreated,
     ReferralIn,
     WithdrawalIn,
@@ -54,6 +55,47 @@ def new_reference(force: Scheme, at: datetime) -> str:
     return f"{force.reference_prefix}-{at:%y%m}-{code}"
 
 
+class ReferralRow(TypedDict):
+    """A new referral as staged: one key per column of `Referral`, values as stored."""
+
+    id: uuid.UUID
+    reference: str
+    force_id: str
+    officer_subject: str
+    officer_key: str
+    submitted_by_role: Role
+    status: ReferralStatus
+    submitted_at: datetime
+    person_key: str
+    given_name: str
+    family_name: str
+    date_of_birth: str
+    age_years: int
+    gender: str
+    self_defined_ethnicity: str
+    observed_ethnicity: str
+    phone: str | None
+    email: str | None
+    postcode: str | None
+    preferred_language: str
+    interpreter_needed: bool
+    easy_read: bool
+    encounter_at: datetime
+    area: str
+    place: str | None
+    origin: EncounterOrigin
+    crime_reference: str | None
+    substances: list[dict[str, Any]]
+    main_substance: Substance
+    rule_set_version: str
+    eligibility_answers: dict[str, bool]
+    agreement_recorded_at: datetime
+    is_rereferral: bool
+    suggested_outcome_code: int
+    first_contact_due: datetime
+    engagement_deadline: datetime
+
+
 async def submit(
     *,
     session: AsyncSession,
@@ -65,33 +107,78 @@ async def submit(
 ) -> ReferralCreated:
     """Check eligibility again on the server, store the referral, stage its event."""
     now = now or datetime.now(UTC)
-    rule_set = force.rule_set
     answers = payload.all_answers()
-    eligibility_service.check_answers_known(rule_set, dict(payload.answers), "answers")
+    encounter_at = payload.encounter.occurred_at.astimezone(UTC)
+    age = check_request(force, payload, encounter_at)
+    key = key_person(settings, force, payload.person)
+    history = await people_repository.history_on(
+        session=session, force_id=force.id, person_key=key, on=encounter_at
+    )
+    decision = check_eligible(force.rule_set, history, payload, encounter_at, answers)
+    row = referral_row(
+        settings=settings,
+        principal=principal,
+        force=force,
+        payload=payload,
+        person_key=key,
+        age=age,
+        history=history,
+        decision=decision,
+        answers=answers,
+        encounter_at=encounter_at,
+        now=now,
+    )
+    # written at commit with the event and the Idempotency-Key: on PostgreSQL one statement
+    stage(session, _REFERRALS, row)
+    await add_event(session, kit, submitted_event(row, settings, payload))
+    return ReferralCreated(
+        id=row["id"],
+        reference=row["reference"],
+        status=ReferralStatus.submitted,
+        suggested_outcome_code=row["suggested_outcome_code"],
+        submitted_at=row["submitted_at"],
+        engagement_deadline=row["engagement_deadline"],
+        rule_set_version=row["rule_set_version"],
+    )
+
+
+def check_request(force: Scheme, payload: ReferralIn, encounter_at: datetime) -> int:
+    """What the schema cannot know: the force's questions and areas, and a believable birth
+    date for the day of the encounter. Returns the person's age on that day."""
+    eligibility_service.check_answers_known(force.rule_set, dict(payload.answers), "answers")
     if payload.encounter.area not in force.area_codes():
         raise invalid_field(
             "encounter.area",
             f"is not one of your force's areas ({', '.join(sorted(force.area_codes()))})",
         )
-    person = payload.person
-    encounter_at = payload.encounter.occurred_at.astimezone(UTC)
-    age = check_birth_date(
-        person.date_of_birth, local_day(encounter_at), field="person.date_of_birth"
+    return check_birth_date(
+        payload.person.date_of_birth, local_day(encounter_at), field="person.date_of_birth"
     )
-    key = person_key(
+
+
+def key_person(settings: Settings, force: Scheme, person: Person) -> str:
+    """The person's keyed hash in the force: how their bar and earlier referrals are found."""
+    return person_key(
         identity_key=settings.identity_key,
         force_id=force.id,
         given_name=person.given_name,
         family_name=person.family_name,
         date_of_birth=person.date_of_birth,
     )
-    history = await people_repository.history_on(
-        session=session, force_id=force.id, person_key=key, on=encounter_at
-    )
+
+
+def check_eligible(
+    rule_set: RuleSet,
+    history: PersonHistory,
+    payload: ReferralIn,
+    encounter_at: datetime,
+    answers: dict[str, bool | None],
+) -> Decision:
+    """The rules again, on the server (the bar included): refused unless eligible."""
     decision = eligibility_service.decide(
         rule_set=rule_set,
         history=history,
-        date_of_birth=person.date_of_birth,
+        date_of_birth=payload.person.date_of_birth,
         encounter_at=encounter_at,
         answers=answers,
     )
@@ -103,12 +190,34 @@ async def submit(
             decision.not_before.isoformat() if decision.not_before else None,
             decision.rule_set_version,
         )
-    officer_subject = (
-        payload.officer_id
-        if principal.role is Role.integration and payload.officer_id
-        else principal.subject
-    )
-    row: dict[str, Any] = dict(
+    return decision
+
+
+def referring_officer(principal: Principal, payload: ReferralIn) -> str:
+    """The officer who referred: a force system names them; an officer is themself."""
+    if principal.role is Role.integration and payload.officer_id:
+        return payload.officer_id
+    return principal.subject
+
+
+def referral_row(
+    *,
+    settings: Settings,
+    principal: Principal,
+    force: Scheme,
+    payload: ReferralIn,
+    person_key: str,
+    age: int,
+    history: PersonHistory,
+    decision: Decision,
+    answers: dict[str, bool | None],
+    encounter_at: datetime,
+    now: datetime,
+) -> ReferralRow:
+    """The referral as it will be stored, with its deadlines from the force's scheme."""
+    person = payload.person
+    officer_subject = referring_officer(principal, payload)
+    return ReferralRow(
         id=uuid.uuid4(),
         reference=new_reference(force, now),
         force_id=force.id,
@@ -119,7 +228,7 @@ async def submit(
         submitted_by_role=principal.role,
         status=ReferralStatus.submitted,
         submitted_at=now,
-        person_key=key,
+        person_key=person_key,
         given_name=person.given_name,
         family_name=person.family_name,
         date_of_birth=person.date_of_birth.isoformat(),
@@ -148,25 +257,10 @@ async def submit(
         first_contact_due=now + timedelta(hours=force.first_contact_hours),
         engagement_deadline=now + timedelta(days=force.engagement_window_days),
     )
-    # written at commit with the event and the Idempotency-Key: on PostgreSQL one statement
-    stage(session, _REFERRALS, row)
-    await add_event(session, kit, submitted_event(row, settings, payload))
-    return ReferralCreated(
-        id=row["id"],
-        reference=row["reference"],
-        status=ReferralStatus.submitted,
-        suggested_outcome_code=row["suggested_outcome_code"],
-        submitted_at=row["submitted_at"],
-        engagement_deadline=row["engagement_deadline"],
-        rule_set_version=row["rule_set_version"],
-    )
 
 
-def submitted_event(
-    referral: Mapping[str, Any], settings: Settings, payload: ReferralIn
-) -> CloudEvent:
-    """The event for a referral just stored (`referral` is its row, column by column)."""
-    person = payload.person
+def sealed_contact(settings: Settings, person: Person) -> SealedField:
+    """The person's contact details, readable only by the assessment service's key."""
     contact = ContactDetails(
         given_name=person.given_name,
         family_name=person.family_name,
@@ -178,11 +272,16 @@ def submitted_event(
         interpreter_needed=person.interpreter_needed,
         easy_read=person.easy_read,
     )
-    sealed = seal(
+    return seal(
         contact.model_dump_json().encode(),
         public_key=settings.assessment_public_key,
         kid=settings.assessment_key_id,
     )
+
+
+def submitted_event(referral: ReferralRow, settings: Settings, payload: ReferralIn) -> CloudEvent:
+    """The event for a referral just stored, its contact details sealed."""
+    person = payload.person
     return new_event(
         ReferralSubmitted(
             referral_id=referral["id"],
@@ -204,7 +303,7 @@ def submitted_event(
             rule_set_version=referral["rule_set_version"],
             first_contact_due=referral["first_contact_due"],
             engagement_deadline=referral["engagement_deadline"],
-            contact=sealed,
+            contact=sealed_contact(settings, person),
         ),
         source=SOURCE,
         subject=str(referral["id"]),
