@@ -195,6 +195,23 @@ async def complete(
     """Score the saved answers, allocate (or apply the worker's override) and close the case as
     assessed, publishing assessment.completed.v1 with categories and bands only."""
     now = now or datetime.now(UTC)
+    assessment = await _claim_for_completion(session, case, worker, now)
+    scored = score(stored_answers(assessment), case)
+    proposal = _finished_proposal(scored)
+    allocation = _allocation(proposal, request)
+    _record_completion(assessment, scored, proposal, allocation, worker=worker, now=now)
+    await _close_as_assessed(session, case, now)
+    if allocation.overridden:
+        await _log_override(session, case, proposal, allocation, worker=worker)
+    await _publish_completed(session, case, scored, proposal, allocation, now=now)
+    await session.flush()
+    return assessment, scored, allocation
+
+
+async def _claim_for_completion(
+    session: AsyncSession, case: Case, worker: Worker, now: datetime
+) -> Assessment:
+    """The saved assessment, claimed so that only one completion of it can proceed."""
     await _claim(session, case, now)
     assessment = await repository.for_case(session=session, case_id=case.id)
     if assessment is None:
@@ -204,7 +221,11 @@ async def complete(
     ):
         raise case_conflict("The assessment is already completed.")
     await session.refresh(assessment)
-    scored = score(stored_answers(assessment), case)
+    return assessment
+
+
+def _finished_proposal(scored: Scored) -> Proposal:
+    """The proposed pathway; refused, naming each answer still missing, until there is one."""
     proposal = scored.proposal()
     if proposal is None:
         raise invalid_fields(
@@ -213,14 +234,27 @@ async def complete(
             title="The assessment is not finished",
             detail="Answer these before completing: " + ", ".join(scored.missing) + ".",
         )
+    return proposal
+
+
+def _allocation(proposal: Proposal, request: CompletionIn) -> Allocation:
+    """The proposal as it stands, or the worker's override of it (which needs a reason)."""
     override = request.override
     try:
-        allocation = allocate(
-            proposal, Override(override.pathway, override.reason) if override else None
-        )
+        return allocate(proposal, Override(override.pathway, override.reason) if override else None)
     except OverrideRefused as refused:
         raise invalid_field(refused.field, refused.message) from None
 
+
+def _record_completion(
+    assessment: Assessment,
+    scored: Scored,
+    proposal: Proposal,
+    allocation: Allocation,
+    *,
+    worker: Worker,
+    now: datetime,
+) -> None:
     assessment.status = COMPLETED
     assessment.completed_at = now
     assessment.completed_by = worker.subject
@@ -230,6 +264,9 @@ async def complete(
     assessment.pathway = allocation.pathway
     assessment.overridden = allocation.overridden
     assessment.override_reason = allocation.override_reason
+
+
+async def _close_as_assessed(session: AsyncSession, case: Case, now: datetime) -> None:
     if not await case_repository.transition(
         session=session,
         case_id=case.id,
@@ -239,17 +276,39 @@ async def complete(
     ):
         raise case_conflict("The case changed while completing; reload it.")
     await session.refresh(case)
-    if allocation.overridden:
-        await record_access(
-            session,
-            kit,
-            worker.principal,
-            action="override",
-            resource_type="allocation",
-            resource_id=str(case.id),
-            force_id=case.force_id,
-            purpose=f"pathway {proposal.pathway.value} overridden to {allocation.pathway.value}",
-        )
+
+
+async def _log_override(
+    session: AsyncSession,
+    case: Case,
+    proposal: Proposal,
+    allocation: Allocation,
+    *,
+    worker: Worker,
+) -> None:
+    """An override is a worker's judgement over the rule: the access log says whose and why."""
+    await record_access(
+        session,
+        kit,
+        worker.principal,
+        action="override",
+        resource_type="allocation",
+        resource_id=str(case.id),
+        force_id=case.force_id,
+        purpose=f"pathway {proposal.pathway.value} overridden to {allocation.pathway.value}",
+    )
+
+
+async def _publish_completed(
+    session: AsyncSession,
+    case: Case,
+    scored: Scored,
+    proposal: Proposal,
+    allocation: Allocation,
+    *,
+    now: datetime,
+) -> None:
+    """assessment.completed.v1: categories and bands only, never answers or scores."""
     safeguarding = scored.answers.needs.safeguarding
     raised = await safeguarding_repository.for_case(session=session, case_id=case.id)
     await publish(
@@ -281,5 +340,3 @@ async def complete(
             easy_read=case.easy_read,
         ),
     )
-    await session.flush()
-    return assessment, scored, allocation
