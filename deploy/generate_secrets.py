@@ -29,16 +29,15 @@ from servicekit.crypto import new_key
 HERE = Path(__file__).resolve().parent
 ENV_EXAMPLE = HERE / "compose" / ".env.example"
 sys.path.insert(0, str(HERE))
-from servicelist import services  # noqa: E402 - deploy/ is not a package
+from servicelist import deployment, services  # noqa: E402 - deploy/ is not a package
 
 # Keys only some services hold, besides every service's field keys and database password: the
-# setting's name in that service's Secret, mapped to the generated value's .env name.
+# setting's name in that service's Secret, mapped to the generated value's .env name (from each
+# service's deploy.toml, [secrets]). `generate` makes the values.
 SERVICE_KEYS = {
-    "referral-api": {
-        "REFERRAL_IDENTITY_KEY": "REFERRAL_IDENTITY_KEY",
-        "REFERRAL_ASSESSMENT_PUBLIC_KEY": "ASSESSMENT_PUBLIC_KEY",
-    },
-    "assessment-api": {"ASSESSMENT_PRIVATE_KEY": "ASSESSMENT_PRIVATE_KEY"},
+    service.name: {service.prefix + key: name for key, name in deployment(service).secrets.items()}
+    for service in services()
+    if deployment(service).secrets
 }
 
 

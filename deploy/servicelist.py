@@ -4,6 +4,9 @@ Standard library only, so the Makefile can ask it before the environment exists:
 
     python3 deploy/servicelist.py names       # referral-api assessment-api ...
     python3 deploy/servicelist.py sources     # services/referral-api/src:... (for mypy)
+
+What a service's deployment needs beside the list's entry and what every service gets is in
+its own folder, services/<name>/deploy.toml (optional; `deployment` reads it).
 """
 
 from __future__ import annotations
@@ -80,6 +83,66 @@ def parse(text: str, source: str = "services.toml") -> list[Service]:
         if twice:
             raise ValueError(f"{source}: two services share the {field} {', '.join(twice)}")
     return services
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """services/<name>/deploy.toml: what a service's deployment has that others' do not."""
+
+    settings: dict[str, str]  # settings that are not secret, without the prefix
+    compose_env: dict[str, str]  # of those, the ones compose's .env may set: setting -> variable
+    secrets: dict[str, str]  # secrets of its own: setting (no prefix) -> .env variable
+    demo_seed: bool  # compose has a <database>-seed one-shot under the demo profile
+
+
+DEPLOY_FIELDS = {"demo-seed", "settings", "compose-env", "secrets"}
+SETTING = re.compile(r"[A-Z][A-Z0-9_]*")
+
+
+def parse_deployment(text: str, source: str) -> Deployment:
+    """The deploy.toml in `text`, or ValueError saying which key is wrong and how."""
+    data = tomllib.loads(text)
+    unknown = set(data) - DEPLOY_FIELDS
+    if unknown:
+        raise ValueError(
+            f"{source}: unknown {', '.join(sorted(unknown))}; "
+            f"it may have {', '.join(sorted(DEPLOY_FIELDS))}"
+        )
+    tables: dict[str, dict[str, str]] = {}
+    for table in ("settings", "compose-env", "secrets"):
+        entries = data.get(table, {})
+        if not isinstance(entries, dict):
+            raise ValueError(f'{source}: [{table}] must be a table of NAME = "value" lines')
+        for key, value in entries.items():
+            if not SETTING.fullmatch(key):
+                raise ValueError(
+                    f"{source}: [{table}] {key}: write the setting's name in upper case without "
+                    "the service's prefix, e.g. KEY_ID"
+                )
+            if type(value) is not str:
+                raise ValueError(f"{source}: [{table}] {key} must be a quoted string")
+            if table != "settings" and not SETTING.fullmatch(value):
+                raise ValueError(f"{source}: [{table}] {key}: the .env variable is upper case")
+        tables[table] = dict(entries)
+    stray = set(tables["compose-env"]) - set(tables["settings"])
+    if stray:
+        raise ValueError(
+            f"{source}: [compose-env] {', '.join(sorted(stray))} needs a default in [settings]"
+        )
+    both = set(tables["settings"]) & set(tables["secrets"])
+    if both:
+        raise ValueError(f"{source}: {', '.join(sorted(both))} is a setting or a secret, not both")
+    seed = data.get("demo-seed", False)
+    if type(seed) is not bool:
+        raise ValueError(f"{source}: demo-seed must be true or false")
+    return Deployment(tables["settings"], tables["compose-env"], tables["secrets"], seed)
+
+
+def deployment(service: Service) -> Deployment:
+    """Its services/<name>/deploy.toml, or nothing beyond what every service gets."""
+    path = service.directory / "deploy.toml"
+    text = path.read_text() if path.is_file() else ""
+    return parse_deployment(text, f"services/{service.name}/deploy.toml")
 
 
 def services(path: Path = LIST) -> list[Service]:

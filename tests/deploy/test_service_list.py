@@ -18,7 +18,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 sys.path.insert(0, str(DEPLOY))
-from servicelist import Service, parse, services  # noqa: E402 - deploy/ is not a package
+from servicelist import Service, deployment, parse, parse_deployment, services  # noqa: E402 - deploy/ is not a package
 
 LISTED = services()
 NAMES = [service.name for service in LISTED]
@@ -104,6 +104,46 @@ def test_a_good_entry_parses_with_what_the_consumers_derive() -> None:
 def test_a_wrong_entry_is_refused_saying_what_to_change(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         parse(text)
+
+
+# ---- what a service's deployment has of its own: services/<name>/deploy.toml ----------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("image = 'x'\n", "unknown image; it may have compose-env, demo-seed, secrets, settings"),
+        ("demo-seed = 'yes'\n", "demo-seed must be true or false"),
+        (
+            "[settings]\nlog_level = 'x'\n",
+            "[settings] log_level: write the setting's name in upper",
+        ),
+        ("[settings]\nREPLICAS = 3\n", "[settings] REPLICAS must be a quoted string"),
+        ("[secrets]\nKEY = 'my-key'\n", "[secrets] KEY: the .env variable is upper case"),
+        (
+            "[compose-env]\nKEY_ID = 'KEY_ID'\n",
+            "[compose-env] KEY_ID needs a default in [settings]",
+        ),
+        ("[settings]\nKEY = 'a'\n[secrets]\nKEY = 'K'\n", "KEY is a setting or a secret, not both"),
+        ("settings = 'x'\n", "[settings] must be a table"),
+    ],
+)
+def test_a_wrong_deploy_toml_is_refused_saying_what_to_change(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse_deployment(text, "services/scheduling-api/deploy.toml")
+
+
+@pytest.mark.parametrize("service", LISTED, ids=lambda s: s.name)
+def test_each_service_deploy_toml_reads(service: Service) -> None:
+    settings = deployment(service).settings
+    assert not [key for key in settings if key.startswith(service.prefix)], (
+        "write it without the prefix"
+    )
+
+
+def test_an_empty_deploy_toml_is_a_service_with_nothing_of_its_own() -> None:
+    deploy = parse_deployment("", "services/scheduling-api/deploy.toml")
+    assert (deploy.settings, deploy.secrets, deploy.demo_seed) == ({}, {}, False)
 
 
 # ---- the consumers agree ----------------------------------------------------------------------
