@@ -15,7 +15,7 @@ ifeq ($(SERVICES),)
 $(error no services from services.toml: see the message above ($(PYTHON) must be 3.11 or later))
 endif
 
-.PHONY: run test test-postgres lint token install schemas bench clean
+.PHONY: run test test-postgres lint token install schemas bench clean deploy-files
 
 $(STAMP): requirements-dev.txt constraints.txt services.toml $(PYPROJECTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ lint: $(STAMP)
 
 token: $(STAMP)
 	@DEVIDP_DIR=.local/devidp $(BIN)/python -m servicekit.devidp token --role $(ROLE) --force $(FORCE)
+
+# Every service's part of deploy/ (Compose, Kubernetes, PostgreSQL, the Secrets' example), from
+# services.toml and each service's deploy.toml: run after changing either, and commit the result.
+deploy-files: $(STAMP)
+	$(BIN)/python deploy/render.py
 
 schemas: $(STAMP)
 	$(BIN)/python -m contracts.generate
