@@ -107,12 +107,13 @@ def test_adding_a_service_needs_only_its_folder_its_entry_and_make_deploy_files(
 ) -> None:
     scratch = copy_tree(tmp_path)
     before = {p: p.read_bytes() for p in scratch.rglob("*") if p.is_file()}
+    port = max(service.port for service in services()) + 1
     with (scratch / "services.toml").open("a") as listing:
         listing.write(
-            '\n[[service]]\nname = "scheduling-api"\npackage = "scheduling_api"\nport = 3\n'
-            'prefix = "SCHEDULING_"\nseed = "scheduling_api.seed"\n'
+            '\n[[service]]\nname = "throwaway-api"\npackage = "throwaway_api"\n'
+            f'port = {port}\nprefix = "THROWAWAY_"\nseed = "throwaway_api.seed"\n'
         )
-    (scratch / "services" / "scheduling-api").mkdir()  # the folder (its code is not read here)
+    (scratch / "services" / "throwaway-api").mkdir()  # the folder (its code is not read here)
 
     result = render_in(scratch)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -123,19 +124,19 @@ def test_adding_a_service_needs_only_its_folder_its_entry_and_make_deploy_files(
     )
     # by hand: services.toml only; everything else under deploy/ is written by the command
     assert [path for path in changed if not path.startswith("deploy/")] == ["services.toml"]
-    assert "deploy/kubernetes/base/scheduling-api/config.yaml" in changed
+    assert "deploy/kubernetes/base/throwaway-api/config.yaml" in changed
 
     compose = yaml.safe_load((scratch / "deploy/compose/compose.yaml").read_text())["services"]
-    assert compose["scheduling-api"]["ports"] == ["${BIND_ADDRESS:-127.0.0.1}:8003:8000"]
-    assert "scheduling-migrate" in compose
-    assert compose["postgres"]["environment"]["SERVICE_DATABASES"].split()[-1] == "scheduling"
+    assert compose["throwaway-api"]["ports"] == [f"${{BIND_ADDRESS:-127.0.0.1}}:{8000 + port}:8000"]
+    assert "throwaway-migrate" in compose
+    assert compose["postgres"]["environment"]["SERVICE_DATABASES"].split()[-1] == "throwaway"
     env_example = (scratch / "deploy/compose/.env.example").read_text()
-    for variable in ("SCHEDULING_DB_PASSWORD", "SCHEDULING_FIELD_KEYS", "SCHEDULING_FIELD_KEY_"):
+    for variable in ("THROWAWAY_DB_PASSWORD", "THROWAWAY_FIELD_KEYS", "THROWAWAY_FIELD_KEY_"):
         assert f"\n{variable}" in env_example
     secrets = (scratch / "deploy/kubernetes/secrets.example.yaml").read_text()
-    assert "name: scheduling-api-keys" in secrets and "name: scheduling-api-db" in secrets
+    assert "name: throwaway-api-keys" in secrets and "name: throwaway-api-db" in secrets
     cluster = (scratch / "deploy/kubernetes/postgres/cluster.yaml").read_text()
-    hba = cluster.index("- hostssl scheduling scheduling all scram-sha-256")
+    hba = cluster.index("- hostssl throwaway throwaway all scram-sha-256")
     assert hba < cluster.index("- host all all all reject")  # before the last line, which refuses
 
     if not os.access(KUBECTL, os.X_OK):
@@ -156,9 +157,9 @@ def test_adding_a_service_needs_only_its_folder_its_entry_and_make_deploy_files(
         found = {
             o["kind"]
             for o in objects
-            if "scheduling" in yaml.safe_dump(o) and o["kind"] in kinds | {"Cluster"}
+            if "throwaway" in yaml.safe_dump(o) and o["kind"] in kinds | {"Cluster"}
         }
-        assert kinds <= found, f"{folder}: no {kinds - found} for scheduling-api"
+        assert kinds <= found, f"{folder}: no {kinds - found} for throwaway-api"
     overlay = subprocess.run(  # noqa: S603
         [str(KUBECTL), "kustomize", str(scratch / "deploy/kubernetes/overlays/example")],
         capture_output=True,
@@ -166,12 +167,12 @@ def test_adding_a_service_needs_only_its_folder_its_entry_and_make_deploy_files(
         timeout=60,
         check=True,
     ).stdout
-    assert "image: registry.force-a.example/diversion/scheduling-api:1.0.0" in overlay
-    assert "SCHEDULING_JWKS_URL: https://login.force-a.example/.well-known/jwks.json" in overlay
+    assert "image: registry.force-a.example/diversion/throwaway-api:1.0.0" in overlay
+    assert "THROWAWAY_JWKS_URL: https://login.force-a.example/.well-known/jwks.json" in overlay
 
     # and taking it out of the list takes its generated folder away
     listing = (scratch / "services.toml").read_text()
     (scratch / "services.toml").write_text(listing[: listing.rindex("\n[[service]]")] + "\n")
     assert render_in(scratch).returncode == 0
-    assert not (scratch / "deploy/kubernetes/base/scheduling-api").exists()
+    assert not (scratch / "deploy/kubernetes/base/throwaway-api").exists()
     assert render_in(scratch, "--check").returncode == 0
