@@ -349,7 +349,9 @@ def compose_services(listed: list[tuple[Service, Deployment]]) -> list[str]:
         environment |= {p + key: env(variable) for key, variable in deploy.secrets.items()}
         environment |= {
             p + key: (
-                f"${{{deploy.compose_env[key]}:-{value}}}" if key in deploy.compose_env else value
+                f"${{{deploy.compose_env[key]}:-{value}}}"
+                if key in deploy.compose_env
+                else value.replace("$", "$$")  # as written: Compose reads $ as a variable
             )
             for key, value in deploy.settings.items()
         }
