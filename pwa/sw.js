@@ -14,7 +14,7 @@
 
 import { flush } from './js/sync.js';
 
-const VERSION = 'v4';
+const VERSION = 'v5';
 const CACHE_PREFIX = 'portal-shell-';
 const CACHE = `${CACHE_PREFIX}${VERSION}`;
 

@@ -5,6 +5,10 @@
 // #/referrals) so the phone's back button walks back through the steps and a reload lands on
 // the same step. The draft being made lives in this tab's sessionStorage (it survives a reload,
 // not the tab); a submitted referral moves to the IndexedDB outbox, which survives everything.
+//
+// What the app knows (`state`) belongs to this module alone. A screen is a function of what it
+// shows (a view: plain values, read only) and of what it may ask for (named operations); no
+// screen writes into the state.
 
 import { ApiError, callApi } from './api.js';
 import * as auth from './auth.js';
@@ -13,15 +17,18 @@ import { h, mount } from './dom.js';
 import * as outbox from './outbox.js';
 import {
   STEPS,
+  addSubstance,
   allAnswers,
-  capitalise,
+  changeDraft,
   encounterDay,
   fieldMessage,
   firstProblem,
   fromBody,
   newDraft,
+  removeSubstance,
   stepOfField,
   toBody,
+  validateStep,
 } from './referral.js';
 import { homeScreen } from './screens/home.js';
 import { myReferralsScreen } from './screens/my-referrals.js';
@@ -30,16 +37,64 @@ import { stepScreen } from './screens/steps.js';
 import { submittedScreen } from './screens/submitted.js';
 import { CHANNEL, flush } from './sync.js';
 
+/** @typedef {import('./auth.js').Session} Session */
+/** @typedef {import('./auth.js').PortalConfig} PortalConfig */
+/** @typedef {import('./eligibility.js').RuleSet} RuleSet */
+/** @typedef {import('./outbox.js').Entry} Entry */
+/** @typedef {import('./referral.js').Draft} Draft */
+/** @typedef {import('./referral.js').Errors} Errors */
+/** @typedef {import('./referral.js').StepId} StepId */
+
+/**
+ * The caller's force, as GET /v1/force gives it.
+ * @typedef {object} Force
+ * @property {string} id
+ * @property {string} name
+ * @property {{code: string, name: string}[]} areas
+ * @property {number | null} bar_months
+ * @property {number} engagement_window_days
+ * @property {number} suggested_outcome_code
+ */
+
+/**
+ * Everything the app knows. Changed only by the functions of this module.
+ * @typedef {object} State
+ * @property {PortalConfig | null} config
+ * @property {Session | null} session
+ * @property {RuleSet | null} ruleSet
+ * @property {Force | null} force
+ * @property {Draft | null} draft
+ * @property {Record<StepId, Errors>} stepErrors
+ * @property {Entry[]} entries this officer's outbox entries
+ * @property {Entry[]} removals notes of this officer's referrals removed by the retention rule
+ * @property {number} waitingCount queued entries on the phone, whoever made them
+ * @property {boolean} online
+ * @property {string | null} signInError
+ * @property {string | null} pendingFocus the id to focus after the next render
+ * @property {string | null} route
+ */
+
 const DRAFT_KEY = 'diversion.draft';
 // While referrals wait, try again this often: the `online` event does not fire when the phone
 // has "signal" but no data getting through, which is the usual poor-signal case.
 const RETRY_MS = 20 * 1000;
 
-const main = document.getElementById('main');
-const officerSlot = document.getElementById('officer');
-const connection = document.getElementById('connection');
+/**
+ * @param {string} id
+ * @returns {HTMLElement}
+ */
+function byId(id) {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`index.html has no #${id}`);
+  return element;
+}
 
-const app = {
+const main = byId('main');
+const officerSlot = byId('officer');
+const connection = byId('connection');
+
+/** @type {State} */
+const state = {
   config: null,
   session: null,
   ruleSet: null,
@@ -47,196 +102,269 @@ const app = {
   draft: null,
   stepErrors: {},
   entries: [],
-  // notes of this officer's referrals removed by the retention rule, shown once on home
   removals: [],
   waitingCount: 0,
   online: navigator.onLine,
   signInError: null,
   pendingFocus: null,
   route: null,
-
-  navigate(hash, { replace = false, focusId = null } = {}) {
-    this.pendingFocus = focusId;
-    if (replace || location.hash === hash) {
-      history.replaceState(null, '', hash);
-      render();
-    } else {
-      location.hash = hash;
-    }
-  },
-
-  saveDraft() {
-    sessionStorage.setItem(DRAFT_KEY, JSON.stringify(this.draft));
-  },
-
-  /** A fresh referral: an abandoned empty draft's errors must not greet the next person. */
-  startReferral() {
-    this.draft = newDraft();
-    this.stepErrors = {};
-    this.saveDraft();
-    this.navigate('#/new/person');
-  },
-
-  discardDraft() {
-    this.draft = null;
-    this.stepErrors = {};
-    sessionStorage.removeItem(DRAFT_KEY);
-    render();
-  },
-
-  context() {
-    return { ruleSet: this.ruleSet, areas: this.force?.areas || [], now: new Date() };
-  },
-
-  /** Queue the referral on the phone first, then try to send it: it is never only in memory. */
-  async submitDraft() {
-    const problem = firstProblem(this.draft, this.context());
-    if (problem && problem.step !== 'review') {
-      this.stepErrors[problem.step] = problem.errors;
-      this.navigate(`#/new/${problem.step}`, { focusId: 'error-summary' });
-      return;
-    }
-    const replaces = this.draft.replaces;
-    const entry = await outbox.enqueue({ body: toBody(this.draft), officer: this.session.subject });
-    if (replaces) await outbox.discard(replaces);
-    this.draft = null;
-    this.stepErrors = {};
-    sessionStorage.removeItem(DRAFT_KEY);
-    await refreshEntries();
-    this.navigate(`#/sent/${entry.id}`);
-    requestBackgroundSync();
-    sendQueued();
-  },
-
-  /** Load a refused referral back into the form, with the server's errors beside its fields. */
-  async correctEntry(id) {
-    const entry = await outbox.get(id);
-    if (!entry || !entry.body) return;
-    // the refusal may come from a change at the force (an area renamed): pick it up first
-    if (this.online) await loadReferenceData();
-    this.draft = fromBody(entry.body);
-    this.draft.replaces = id;
-    this.stepErrors = {};
-    for (const { field, message } of entry.problem?.errors || []) {
-      const step = stepOfField(field);
-      this.stepErrors[step] = { ...this.stepErrors[step], [field]: fieldMessage(field, message) };
-    }
-    this.saveDraft();
-    const first = STEPS.find((s) => this.stepErrors[s.id]) || STEPS[STEPS.length - 1];
-    this.navigate(`#/new/${first.id}`, { focusId: 'error-summary' });
-  },
-
-  /** Home is showing the removal notice: the notes are forgotten, the notice stays until hidden. */
-  removalsShown() {
-    const unread = this.removals.filter((note) => !note.shown);
-    if (!unread.length) return;
-    for (const note of unread) note.shown = true;
-    outbox.forgetRemovalNotes(unread.map((note) => note.id)).catch((error) => {
-      console.warn('removal notes not forgotten; they are shown again next time', error);
-    });
-  },
-
-  dismissRemovals() {
-    this.removals = [];
-    this.pendingFocus = 'on-this-phone';
-    render();
-  },
-
-  async discardEntry(id) {
-    await outbox.discard(id);
-    await refreshEntries();
-    render({ keepFocus: false });
-  },
-
-  /**
-   * Ask the server for its decision before submitting, when there is signal: it alone knows
-   * whether the person is barred. The officer learns only "not eligible until DATE".
-   */
-  async checkWithServer(container) {
-    if (!this.online || !this.session || !this.draft) return;
-    const draft = this.draft;
-    const note = () => container.querySelector('#server-check');
-    try {
-      const decision = await callApi('/v1/eligibility-checks', {
-        method: 'POST',
-        token: this.session.token,
-        body: {
-          person: {
-            given_name: draft.person.given_name.trim(),
-            family_name: draft.person.family_name.trim(),
-            date_of_birth: draft.person.date_of_birth,
-          },
-          encounter_date: encounterDay(draft),
-          answers: allAnswers(draft),
-        },
-      });
-      if (!note()) return;
-      if (decision.eligible) {
-        note().textContent = 'Checked with your force’s records: eligible.';
-      } else {
-        note().replaceWith(
-          h('div', { id: 'server-check', class: 'decision decision--fail' },
-            h('p', { class: 'decision__title' }, 'Not eligible for diversion'),
-            h('ul', {}, decision.reasons.map((r) => h('li', {}, capitalise(r))))),
-        );
-      }
-    } catch (error) {
-      if (note()) {
-        note().textContent = 'Checked on this phone. Whether the person is barred after an earlier referral is checked when the referral is sent.';
-      }
-      if (error instanceof ApiError && error.status === 401) expireSession();
-    }
-  },
-
-  loadMyReferrals() {
-    return callApi('/v1/referrals?limit=20', { token: this.session.token }).catch((error) => {
-      if (error instanceof ApiError && error.status === 401) expireSession();
-      throw error;
-    });
-  },
-
-  loadDevUsers() {
-    return auth.devUsers();
-  },
-
-  async devSignIn(subject) {
-    try {
-      this.session = await auth.devSignIn(subject);
-      this.signInError = null;
-      await afterSignIn();
-    } catch (error) {
-      this.signInError = error instanceof TypeError ? 'No connection. Sign in when there is signal.' : error.message;
-      render();
-    }
-  },
-
-  beginOidc() {
-    auth.beginOidcSignIn(this.config.oidc).catch((error) => {
-      this.signInError = error.message;
-      render();
-    });
-  },
-
-  async signOut() {
-    const url = auth.signOutUrl(this.config, this.session);
-    auth.clearSession();
-    sessionStorage.removeItem(DRAFT_KEY);
-    postToWorker({ type: 'sign-out' });
-    this.session = null;
-    this.draft = null;
-    this.stepErrors = {};
-    this.removals = [];
-    if (url) {
-      location.assign(url);
-      return;
-    }
-    await refreshEntries();
-    this.navigate('#/');
-  },
 };
+
+// ---- operations: the only ways the state changes ------------------------------------------------
+
+/**
+ * Go to a screen (a hash route), focusing `focusId` once it is drawn.
+ * @param {string} hash
+ * @param {{replace?: boolean, focusId?: string | null}} [options]
+ */
+function navigate(hash, { replace = false, focusId = null } = {}) {
+  state.pendingFocus = focusId;
+  if (replace || location.hash === hash) {
+    history.replaceState(null, '', hash);
+    render();
+  } else {
+    location.hash = hash;
+  }
+}
+
+function saveDraft() {
+  sessionStorage.setItem(DRAFT_KEY, JSON.stringify(state.draft));
+}
+
+/** The draft being made, started if there is none. */
+function currentDraft() {
+  if (!state.draft) state.draft = newDraft();
+  return state.draft;
+}
+
+/** A fresh referral: an abandoned empty draft's errors must not greet the next person. */
+function startReferral() {
+  state.draft = newDraft();
+  state.stepErrors = {};
+  saveDraft();
+  navigate('#/new/person');
+}
+
+function forgetDraft() {
+  state.draft = null;
+  state.stepErrors = {};
+  sessionStorage.removeItem(DRAFT_KEY);
+}
+
+function discardDraft() {
+  forgetDraft();
+  render();
+}
+
+/**
+ * Record one answer of the draft and keep it in this tab.
+ * @param {string} path
+ * @param {unknown} value
+ */
+function changeField(path, value) {
+  changeDraft(currentDraft(), path, value);
+  saveDraft();
+}
+
+function addSubstanceRow() {
+  addSubstance(currentDraft());
+  saveDraft();
+}
+
+/** @param {number} index */
+function removeSubstanceRow(index) {
+  removeSubstance(currentDraft(), index);
+  saveDraft();
+}
+
+/**
+ * Draw the current step again, focusing `focusId` (after a change to its structure).
+ * @param {string | null} focusId
+ */
+function redrawStep(focusId) {
+  navigate(location.hash || '#/', { replace: true, focusId });
+}
+
+function checkContext() {
+  return { ruleSet: state.ruleSet, areas: state.force?.areas || [], now: new Date() };
+}
+
+/**
+ * Continue from a step: to the next one, or back to this one with its problems shown.
+ * @param {StepId} stepId
+ */
+function continueFrom(stepId) {
+  const problems = validateStep(stepId, currentDraft(), checkContext());
+  if (Object.keys(problems).length) {
+    state.stepErrors[stepId] = problems;
+    navigate(`#/new/${stepId}`, { replace: true, focusId: 'error-summary' });
+    return;
+  }
+  delete state.stepErrors[stepId];
+  const index = STEPS.findIndex((s) => s.id === stepId);
+  navigate(`#/new/${STEPS[index + 1].id}`);
+}
+
+/** Queue the referral on the phone first, then try to send it: it is never only in memory. */
+async function submitDraft() {
+  const draft = currentDraft();
+  const session = state.session;
+  if (!session) return;
+  const problem = firstProblem(draft, checkContext());
+  if (problem && problem.step !== 'review') {
+    state.stepErrors[problem.step] = problem.errors;
+    navigate(`#/new/${problem.step}`, { focusId: 'error-summary' });
+    return;
+  }
+  const replaces = draft.replaces;
+  const entry = await outbox.enqueue({ body: toBody(draft), officer: session.subject });
+  if (replaces) await outbox.discard(replaces);
+  forgetDraft();
+  await refreshEntries();
+  navigate(`#/sent/${entry.id}`);
+  requestBackgroundSync();
+  sendQueued();
+}
+
+/**
+ * Load a refused referral back into the form, with the server's errors beside its fields.
+ * @param {string} id
+ */
+async function correctEntry(id) {
+  const entry = await outbox.get(id);
+  if (!entry || !entry.body) return;
+  // the refusal may come from a change at the force (an area renamed): pick it up first
+  if (state.online) await loadReferenceData();
+  const draft = fromBody(entry.body);
+  draft.replaces = id;
+  /** @type {Record<StepId, Errors>} */
+  const errors = {};
+  for (const { field, message } of entry.problem?.errors || []) {
+    const step = stepOfField(field);
+    errors[step] = { ...errors[step], [field]: fieldMessage(field, message) };
+  }
+  state.draft = draft;
+  state.stepErrors = errors;
+  saveDraft();
+  const first = STEPS.find((s) => errors[s.id]) || STEPS[STEPS.length - 1];
+  navigate(`#/new/${first.id}`, { focusId: 'error-summary' });
+}
+
+/** Home is showing the removal notice: the notes are forgotten, the notice stays until hidden. */
+function removalsShown() {
+  const unread = state.removals.filter((note) => !note.shown);
+  if (!unread.length) return;
+  for (const note of unread) note.shown = true;
+  outbox.forgetRemovalNotes(unread.map((note) => note.id)).catch((error) => {
+    console.warn('removal notes not forgotten; they are shown again next time', error);
+  });
+}
+
+function dismissRemovals() {
+  state.removals = [];
+  state.pendingFocus = 'on-this-phone';
+  render();
+}
+
+/** @param {string} id */
+async function discardEntry(id) {
+  await outbox.discard(id);
+  await refreshEntries();
+  render({ keepFocus: false });
+}
+
+/**
+ * Ask the server for its decision before submitting, when there is signal: it alone knows
+ * whether the person is barred. The officer learns only "not eligible until DATE".
+ * Resolves with the decision's reasons (none when eligible), or null when it could not ask.
+ * @returns {Promise<{eligible: boolean, reasons: string[]} | null>}
+ */
+async function checkWithServer() {
+  const session = state.session;
+  const draft = state.draft;
+  if (!state.online || !session || !draft) return null;
+  try {
+    const decision = await callApi('/v1/eligibility-checks', {
+      method: 'POST',
+      token: session.token,
+      body: {
+        person: {
+          given_name: draft.person.given_name.trim(),
+          family_name: draft.person.family_name.trim(),
+          date_of_birth: draft.person.date_of_birth,
+        },
+        encounter_date: encounterDay(draft),
+        answers: allAnswers(draft),
+      },
+    });
+    return { eligible: Boolean(decision.eligible), reasons: decision.reasons || [] };
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) expireSession();
+    return null;
+  }
+}
+
+/**
+ * A call to the API with this officer's token; a 401 marks the sign-in as expired.
+ * @param {string} path
+ * @param {Parameters<typeof callApi>[1]} [options]
+ */
+function officerApi(path, options = {}) {
+  return callApi(path, { ...options, token: state.session?.token }).catch((error) => {
+    if (error instanceof ApiError && error.status === 401) expireSession();
+    throw error;
+  });
+}
+
+function loadMyReferrals() {
+  return officerApi('/v1/referrals?limit=20');
+}
+
+/** @param {string} subject */
+async function devSignIn(subject) {
+  try {
+    state.session = await auth.devSignIn(subject);
+    state.signInError = null;
+    await afterSignIn();
+  } catch (error) {
+    state.signInError =
+      error instanceof TypeError ? 'No connection. Sign in when there is signal.' : errorText(error);
+    render();
+  }
+}
+
+function beginOidc() {
+  const oidc = state.config?.oidc;
+  if (!oidc) return;
+  auth.beginOidcSignIn(oidc).catch((error) => {
+    state.signInError = errorText(error);
+    render();
+  });
+}
+
+async function signOut() {
+  const url = auth.signOutUrl(state.config, state.session);
+  auth.clearSession();
+  postToWorker({ type: 'sign-out' });
+  state.session = null;
+  forgetDraft();
+  state.removals = [];
+  if (url) {
+    location.assign(url);
+    return;
+  }
+  await refreshEntries();
+  navigate('#/');
+}
+
+/** @param {unknown} error */
+function errorText(error) {
+  return error instanceof Error ? error.message : String(error);
+}
 
 // ---- the service worker ---------------------------------------------------------------------
 
+/** @param {Record<string, unknown>} message */
 function postToWorker(message) {
   if (!('serviceWorker' in navigator)) return;
   navigator.serviceWorker.ready.then((registration) => registration.active?.postMessage(message));
@@ -247,19 +375,26 @@ function postToWorker(message) {
  * page is in the background. It keeps the token in memory only, and asks again when it starts.
  */
 function handTokenToWorker() {
-  if (!app.session || app.session.expired) return;
+  const session = state.session;
+  if (!session || session.expired) return;
   postToWorker({
     type: 'session',
-    token: app.session.token,
-    officer: app.session.subject,
-    expires_at: app.session.expires_at,
+    token: session.token,
+    officer: session.subject,
+    expires_at: session.expires_at,
   });
 }
 
 function requestBackgroundSync() {
   if (!('serviceWorker' in navigator)) return;
   navigator.serviceWorker.ready
-    .then((registration) => registration.sync?.register('outbox'))
+    .then((registration) => {
+      // Background Sync is in Chromium only, and not in TypeScript's DOM types
+      const sync = /** @type {{sync?: {register(tag: string): Promise<void>}}} */ (
+        /** @type {unknown} */ (registration)
+      ).sync;
+      return sync?.register('outbox');
+    })
     .catch(() => {
       // no Background Sync (Firefox, Safari): the page's own triggers still send the outbox
     });
@@ -280,20 +415,23 @@ function registerServiceWorker() {
 
 async function refreshEntries() {
   const entries = await outbox.all();
-  app.waitingCount = entries.filter((e) => e.state === 'queued').length;
-  const mine = app.session ? entries.filter((e) => e.officer === app.session.subject) : [];
-  app.entries = mine.filter((e) => e.state !== 'removed');
+  state.waitingCount = entries.filter((e) => e.state === 'queued').length;
+  const session = state.session;
+  const mine = session ? entries.filter((e) => e.officer === session.subject) : [];
+  state.entries = mine.filter((e) => e.state !== 'removed');
   for (const note of mine.filter((e) => e.state === 'removed')) {
-    if (!app.removals.some((known) => known.id === note.id)) app.removals.push(note);
+    if (!state.removals.some((known) => known.id === note.id)) state.removals.push(note);
   }
 }
 
+/** @type {Promise<void> | null} */
 let sending = null;
 let sendAgain = false;
 
 /** Send this officer's queued referrals from the page; overlapping calls coalesce into one. */
 async function sendQueued() {
-  if (!app.session || app.session.expired) return;
+  const session = state.session;
+  if (!session || session.expired) return;
   if (sending) {
     sendAgain = true;
     return;
@@ -301,7 +439,7 @@ async function sendQueued() {
   sending = (async () => {
     do {
       sendAgain = false;
-      const summary = await flush({ token: app.session.token, officer: app.session.subject });
+      const summary = await flush({ token: session.token, officer: session.subject });
       if (summary.stopped === 'signed-out') expireSession();
     } while (sendAgain);
   })();
@@ -317,57 +455,99 @@ async function sendQueued() {
 }
 
 function expireSession() {
-  if (app.session) app.session.expired = true;
+  if (state.session) state.session.expired = true;
   renderHeader();
 }
 
 // ---- rendering ------------------------------------------------------------------------------
 
 function renderHeader() {
-  if (app.session) {
+  const session = state.session;
+  if (session) {
     officerSlot.replaceChildren(
-      h('span', { class: 'officer__name' }, app.session.name),
-      h('button', { type: 'button', class: 'button button--header', onclick: () => app.signOut() }, 'Sign out'),
+      h('span', { class: 'officer__name' }, session.name),
+      h('button', { type: 'button', class: 'button button--header', onclick: () => signOut() }, 'Sign out'),
     );
   } else {
     officerSlot.replaceChildren();
   }
   const messages = [];
-  if (!app.online) {
+  if (!state.online) {
     messages.push('Offline. Referrals are saved on this phone and sent when there is signal.');
   }
-  if (app.session?.expired) {
+  if (session?.expired) {
     messages.push('Your sign-in has expired. Sign out and in again to send referrals.');
   }
   connection.replaceChildren(...messages.map((m) => h('p', {}, m)));
   connection.hidden = messages.length === 0;
 }
 
+const outboxActions = { correctEntry, discardEntry };
+
+/**
+ * The screen for a route, given what it shows and what it may do.
+ * @param {string} route
+ * @returns {HTMLElement}
+ */
 function screenFor(route) {
-  if (!app.session) return signInScreen(app);
+  const session = state.session;
+  if (!session) {
+    return signInScreen(
+      { config: state.config, waitingCount: state.waitingCount, signInError: state.signInError },
+      { loadDevUsers: auth.devUsers, devSignIn, beginOidc },
+    );
+  }
   const [, section, param] = route.split('/');
   if (section === 'new') {
-    if (!app.draft) app.draft = newDraft();
-    const step = STEPS.some((s) => s.id === param) ? param : 'person';
-    return stepScreen(app, step);
+    const stepId = STEPS.some((s) => s.id === param) ? param : 'person';
+    return stepScreen(
+      stepId,
+      {
+        draft: currentDraft(),
+        errors: state.stepErrors[stepId] || {},
+        ruleSet: state.ruleSet,
+        areas: state.force?.areas || [],
+        online: state.online,
+        officerName: session.name,
+      },
+      {
+        changeField,
+        addSubstance: addSubstanceRow,
+        removeSubstance: removeSubstanceRow,
+        redraw: redrawStep,
+        continueFrom,
+        submit: submitDraft,
+        checkWithServer,
+      },
+    );
   }
-  if (section === 'sent') return submittedScreen(app, param);
-  if (section === 'referrals') return myReferralsScreen(app);
-  return homeScreen(app);
+  if (section === 'sent') {
+    return submittedScreen(
+      state.entries.find((e) => e.id === param),
+      { online: state.online },
+      { ...outboxActions, startReferral },
+    );
+  }
+  if (section === 'referrals') return myReferralsScreen({ loadMyReferrals });
+  return homeScreen(
+    { draft: state.draft, entries: state.entries, removals: state.removals, online: state.online },
+    { ...outboxActions, startReferral, discardDraft, removalsShown, dismissRemovals },
+  );
 }
 
+/** @param {{keepFocus?: boolean}} [options] */
 function render({ keepFocus = false } = {}) {
   const route = location.hash || '#/';
   const focusedId = keepFocus ? document.activeElement?.id : null;
-  const changedRoute = route !== app.route;
-  app.route = route;
+  const changedRoute = route !== state.route;
+  state.route = route;
   renderHeader();
   const screen = screenFor(route);
   mount(main, screen);
   const heading = main.querySelector('h1');
   document.title = `${heading ? heading.textContent : 'Referral'} – Drug diversion referral`;
-  const focusId = app.pendingFocus || focusedId;
-  app.pendingFocus = null;
+  const focusId = state.pendingFocus || focusedId;
+  state.pendingFocus = null;
   const target = focusId && document.getElementById(focusId);
   if (target) {
     target.focus();
@@ -381,17 +561,23 @@ function render({ keepFocus = false } = {}) {
 /** Redraw screens that only show state (not a form being filled), keeping the focus. */
 function renderIfPassive() {
   const section = (location.hash || '#/').split('/')[1] || '';
-  if (['', 'sent'].includes(section) || !app.session) render({ keepFocus: true });
+  if (['', 'sent'].includes(section) || !state.session) render({ keepFocus: true });
   else renderHeader();
 }
 
 // ---- start-up -------------------------------------------------------------------------------
 
 async function loadReferenceData() {
-  const force = app.session.force || 'default';
+  const session = state.session;
+  if (!session) return;
+  const force = session.force || 'default';
+  /**
+   * @param {string} path
+   * @param {string} key
+   */
   const load = async (path, key) => {
     try {
-      const value = await callApi(path, { token: app.session.token });
+      const value = await callApi(path, { token: session.token });
       await putReference(`${key}:${force}`, value);
       return value;
     } catch (error) {
@@ -399,7 +585,7 @@ async function loadReferenceData() {
       return getReference(`${key}:${force}`);
     }
   };
-  [app.ruleSet, app.force] = await Promise.all([
+  [state.ruleSet, state.force] = await Promise.all([
     load('/v1/eligibility-rule-sets/current', 'rule-set'),
     load('/v1/force', 'force'),
   ]);
@@ -409,7 +595,7 @@ async function afterSignIn() {
   await loadReferenceData();
   await refreshEntries();
   handTokenToWorker();
-  app.route = null;
+  state.route = null;
   render();
   sendQueued();
 }
@@ -417,32 +603,34 @@ async function afterSignIn() {
 async function start() {
   registerServiceWorker();
   try {
-    app.config = await auth.loadPortalConfig();
+    state.config = await auth.loadPortalConfig();
   } catch {
-    app.config = null;
+    state.config = null;
   }
-  if (app.config?.sign_in === 'oidc') {
+  const oidc = state.config?.sign_in === 'oidc' ? state.config.oidc : null;
+  if (oidc) {
     try {
-      const completed = await auth.completeOidcSignIn(app.config.oidc);
-      if (completed) app.session = completed.session;
+      const completed = await auth.completeOidcSignIn(oidc);
+      if (completed) state.session = completed.session;
     } catch (error) {
-      app.signInError = error.message;
+      state.signInError = errorText(error);
     }
   }
-  app.session = app.session || auth.currentSession();
-  if (app.session?.expired && app.online) {
-    app.session = (await auth.refreshSession(app.config, app.session).catch(() => null)) || app.session;
+  state.session = state.session || auth.currentSession();
+  if (state.session?.expired && state.online) {
+    state.session =
+      (await auth.refreshSession(state.config, state.session).catch(() => null)) || state.session;
   }
   try {
-    app.draft = JSON.parse(sessionStorage.getItem(DRAFT_KEY) || 'null');
+    state.draft = JSON.parse(sessionStorage.getItem(DRAFT_KEY) || 'null');
   } catch {
-    app.draft = null;
+    state.draft = null;
   }
   // the retention rule: personal data leaves the phone on time (js/outbox.js)
   await outbox.applyRetention().catch((error) => {
     console.warn('retention rule not applied; it is tried again when the app next opens', error);
   });
-  if (app.session) {
+  if (state.session) {
     await afterSignIn();
   } else {
     await refreshEntries();
@@ -453,17 +641,17 @@ async function start() {
     // in-page anchors (the skip link) are not screens
     if (!location.hash || location.hash.startsWith('#/')) render();
   });
-  document.getElementById('skip-link').addEventListener('click', (event) => {
+  byId('skip-link').addEventListener('click', (event) => {
     event.preventDefault();
     main.focus();
   });
   window.addEventListener('online', () => {
-    app.online = true;
+    state.online = true;
     renderIfPassive();
     sendQueued();
   });
   window.addEventListener('offline', () => {
-    app.online = false;
+    state.online = false;
     renderIfPassive();
   });
   document.addEventListener('visibilitychange', () => {
@@ -476,10 +664,9 @@ async function start() {
     });
   }
   setInterval(() => {
-    if (app.online && app.entries.some((e) => e.state === 'queued')) sendQueued();
+    if (state.online && state.entries.some((e) => e.state === 'queued')) sendQueued();
   }, RETRY_MS);
   document.documentElement.dataset.ready = 'true';
 }
 
 start();
-

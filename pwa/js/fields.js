@@ -8,17 +8,45 @@
 
 import { h } from './dom.js';
 
+/** @typedef {import('./dom.js').Child} Child */
+/** @typedef {import('./vocabulary.js').Choice} Choice */
+/** @typedef {import('./vocabulary.js').ChoiceGroup} ChoiceGroup */
+/** The value a control gives: text, a code, a yes/no answer, or nothing chosen. @typedef {string | boolean | null} FieldValue */
+/** @typedef {(path: string, value: FieldValue) => void} ChangeHandler */
+
+/**
+ * The element id of the input for a field path.
+ * @param {string} path
+ */
 export function idFor(path) {
   return `f-${path.replace(/[^A-Za-z0-9]+/g, '-')}`;
 }
 
+/**
+ * The value at a dotted path (`substances.0.unit`) of a plain object.
+ * @param {object} object
+ * @param {string} path
+ * @returns {unknown}
+ */
 export function getPath(object, path) {
-  return path.split('.').reduce((value, key) => (value == null ? undefined : value[key]), object);
+  return path
+    .split('.')
+    .reduce(
+      (/** @type {any} */ value, key) => (value == null ? undefined : value[key]),
+      object,
+    );
 }
 
+/**
+ * Set the value at a dotted path of a plain object, making the objects on the way.
+ * @param {object} object
+ * @param {string} path
+ * @param {unknown} value
+ */
 export function setPath(object, path, value) {
   const keys = path.split('.');
-  const last = keys.pop();
+  const last = /** @type {string} */ (keys.pop());
+  /** @type {any} */
   let target = object;
   for (const key of keys) {
     if (target[key] == null) target[key] = {};
@@ -28,25 +56,37 @@ export function setPath(object, path, value) {
 }
 
 /**
- * Builds fields bound to `draft`. `onChange(path, value)` is called on every change so the
- * caller can save the draft and update live explanations.
+ * Builds fields that show the values of `draft` and its `errors`. The kit never writes into the
+ * draft: `onChange(path, value)` is called on every change, and the caller records it (and
+ * saves the draft, and updates live explanations).
  */
 export class FieldKit {
+  /**
+   * @param {{draft: Readonly<object>, errors: Readonly<Record<string, string>>, onChange: ChangeHandler}} options
+   */
   constructor({ draft, errors, onChange }) {
     this.draft = draft;
     this.errors = errors;
     this.onChange = onChange;
   }
 
+  /** @param {string} path */
   value(path) {
     return getPath(this.draft, path);
   }
 
+  /**
+   * @param {string} path
+   * @param {FieldValue} value
+   */
   change(path, value) {
-    setPath(this.draft, path, value);
     this.onChange(path, value);
   }
 
+  /**
+   * @param {string} path
+   * @param {string | null | undefined} hint
+   */
   describedBy(path, hint) {
     const ids = [];
     if (hint) ids.push(`${idFor(path)}-hint`);
@@ -54,10 +94,15 @@ export class FieldKit {
     return ids.join(' ') || null;
   }
 
+  /**
+   * @param {string} path
+   * @param {string | null | undefined} text
+   */
   hint(path, text) {
     return text ? h('p', { class: 'hint', id: `${idFor(path)}-hint` }, text) : null;
   }
 
+  /** @param {string} path */
   error(path) {
     const message = this.errors[path];
     if (!message) return null;
@@ -69,11 +114,19 @@ export class FieldKit {
     );
   }
 
+  /**
+   * @param {string} text
+   * @param {boolean | undefined} optional
+   */
   labelText(text, optional) {
     return [text, optional ? h('span', { class: 'optional' }, ' (optional)') : null];
   }
 
   /** What every answerable control carries: its name, whether it is required, its error. */
+  /**
+   * @param {string} path
+   * @param {string | undefined} hint
+   */
   control(path, hint, optional = false) {
     return {
       id: idFor(path),
@@ -85,7 +138,14 @@ export class FieldKit {
     };
   }
 
-  /** A control under its label, hint and error, in the order a screen reader reads them. */
+  /**
+   * A control under its label, hint and error, in the order a screen reader reads them.
+   * @param {string} path
+   * @param {string} label
+   * @param {string | undefined} hint
+   * @param {boolean | undefined} optional
+   * @param {HTMLElement} control
+   */
   labelled(path, label, hint, optional, control) {
     return this.wrap(
       path,
@@ -96,6 +156,10 @@ export class FieldKit {
     );
   }
 
+  /**
+   * @param {string} path
+   * @param {...Child} children
+   */
   wrap(path, ...children) {
     return h(
       'div',
@@ -104,7 +168,13 @@ export class FieldKit {
     );
   }
 
-  /** A typed text input (names, phone, postcode, references: things that cannot be picked). */
+  /**
+   * A typed text input (names, phone, postcode, references: things that cannot be picked).
+   * @param {string} path
+   * @param {string} label
+   * @param {{hint?: string, optional?: boolean, type?: string, autocomplete?: string,
+   *          inputmode?: string, width?: string, spellcheck?: boolean}} [options]
+   */
   text(path, label, options = {}) {
     const { hint, optional, type = 'text', autocomplete, inputmode, width, spellcheck } = options;
     const input = h('input', {
@@ -115,12 +185,17 @@ export class FieldKit {
       autocomplete: autocomplete || 'off',
       inputmode,
       spellcheck: spellcheck === undefined ? null : String(spellcheck),
-      oninput: (event) => this.change(path, event.target.value),
+      oninput: (/** @type {Event} */ event) => this.change(path, inputValue(event)),
     });
     return this.labelled(path, label, hint, optional, input);
   }
 
-  /** A number typed with the numeric keypad (a quantity is an estimate, not a code). */
+  /**
+   * A number typed with the numeric keypad (a quantity is an estimate, not a code).
+   * @param {string} path
+   * @param {string} label
+   * @param {{hint?: string, min?: number, max?: number, step?: string}} [options]
+   */
   number(path, label, options = {}) {
     const { hint, min, max, step = 'any' } = options;
     const input = h('input', {
@@ -132,12 +207,17 @@ export class FieldKit {
       max,
       step,
       value: this.value(path) ?? '',
-      oninput: (event) => this.change(path, event.target.value),
+      oninput: (/** @type {Event} */ event) => this.change(path, inputValue(event)),
     });
     return this.labelled(path, label, hint, false, input);
   }
 
-  /** A date or date-and-time picked from the phone's calendar, never typed. */
+  /**
+   * A date or date-and-time picked from the phone's calendar, never typed.
+   * @param {string} path
+   * @param {string} label
+   * @param {{hint?: string, min?: string, max?: string, type?: string}} [options]
+   */
   date(path, label, options = {}) {
     const { hint, min, max, type = 'date' } = options;
     const input = h('input', {
@@ -147,16 +227,23 @@ export class FieldKit {
       min,
       max,
       value: this.value(path) ?? '',
-      onchange: (event) => this.change(path, event.target.value),
-      oninput: (event) => this.change(path, event.target.value),
+      onchange: (/** @type {Event} */ event) => this.change(path, inputValue(event)),
+      oninput: (/** @type {Event} */ event) => this.change(path, inputValue(event)),
     });
     return this.labelled(path, label, hint, false, input);
   }
 
-  /** A drop-down; `choices` is [[code, label]] or [{group, options: [[code, label]]}]. */
+  /**
+   * A drop-down; `choices` is [[code, label]] or [{group, options: [[code, label]]}].
+   * @param {string} path
+   * @param {string} label
+   * @param {(Choice | ChoiceGroup)[]} choices
+   * @param {{hint?: string, optional?: boolean, placeholder?: string}} [options]
+   */
   select(path, label, choices, options = {}) {
     const { hint, optional, placeholder = 'Choose…' } = options;
     const current = this.value(path) ?? '';
+    /** @param {Choice} choice */
     const option = ([code, text]) => h('option', { value: code, selected: code === current }, text);
     const items = choices.map((choice) =>
       Array.isArray(choice)
@@ -168,7 +255,7 @@ export class FieldKit {
       {
         ...this.control(path, hint, optional),
         class: 'select',
-        onchange: (event) => this.change(path, event.target.value || null),
+        onchange: (/** @type {Event} */ event) => this.change(path, inputValue(event) || null),
       },
       h('option', { value: '', selected: current === '' }, placeholder),
       items,
@@ -179,6 +266,10 @@ export class FieldKit {
   /**
    * One choice from a few, as large radio rows. Values may be booleans (Yes/No questions):
    * they are written to the draft as booleans, because the API refuses "true" as text.
+   * @param {string} path
+   * @param {string} legend
+   * @param {[string | boolean, string][]} choices
+   * @param {{hint?: string, inline?: boolean, note?: Child, legendClass?: string}} [options]
    */
   radios(path, legend, choices, options = {}) {
     const { hint, inline, note, legendClass = 'legend' } = options;
@@ -215,6 +306,11 @@ export class FieldKit {
     );
   }
 
+  /**
+   * @param {string} path
+   * @param {string} label
+   * @param {{hint?: string}} [options]
+   */
   checkbox(path, label, options = {}) {
     const { hint } = options;
     const id = idFor(path);
@@ -229,7 +325,8 @@ export class FieldKit {
           name: path,
           checked: Boolean(this.value(path)),
           'aria-describedby': this.describedBy(path, hint),
-          onchange: (event) => this.change(path, event.target.checked),
+          onchange: (/** @type {Event} */ event) =>
+            this.change(path, /** @type {HTMLInputElement} */ (event.target).checked),
         }),
         h('span', { class: 'checkbox__label' }, label),
       ),
@@ -238,7 +335,19 @@ export class FieldKit {
   }
 }
 
-/** The summary of errors at the top of a step; each links to (and focuses) its field. */
+/**
+ * What an input or select holds now.
+ * @param {Event} event
+ */
+function inputValue(event) {
+  return /** @type {HTMLInputElement | HTMLSelectElement} */ (event.target).value;
+}
+
+/**
+ * The summary of errors at the top of a step; each links to (and focuses) its field.
+ * @param {Readonly<Record<string, string>>} errors
+ * @param {Record<string, string>} [labels]
+ */
 export function errorSummary(errors, labels = {}) {
   const entries = Object.entries(errors);
   if (!entries.length) return null;
@@ -262,7 +371,7 @@ export function errorSummary(errors, labels = {}) {
             'a',
             {
               href: `#${idFor(path)}`,
-              onclick: (event) => {
+              onclick: (/** @type {Event} */ event) => {
                 event.preventDefault();
                 // the eligibility decision itself has no input: its explanation is the target
                 const target =

@@ -6,6 +6,71 @@
 // checks everything again; these checks only save a round trip.
 
 import { evaluate } from './eligibility.js';
+import { setPath } from './fields.js';
+import { USUAL_UNIT } from './vocabulary.js';
+
+/** @typedef {import('./eligibility.js').RuleSet} RuleSet */
+/** @typedef {import('./eligibility.js').Decision} Decision */
+/** @typedef {import('./eligibility.js').Answers} Answers */
+
+/**
+ * The person as the form holds them: text as typed, codes null until chosen.
+ * @typedef {object} DraftPerson
+ * @property {string} given_name
+ * @property {string} family_name
+ * @property {string} date_of_birth YYYY-MM-DD, or '' until given
+ * @property {string | null} gender
+ * @property {string | null} self_defined_ethnicity
+ * @property {string | null} observed_ethnicity
+ * @property {string} phone
+ * @property {string} email
+ * @property {string} postcode
+ * @property {string} preferred_language
+ * @property {boolean} interpreter_needed
+ * @property {boolean} easy_read
+ */
+/**
+ * @typedef {object} DraftEncounter
+ * @property {string} occurred_at the value of a datetime-local input, on the phone's clock
+ * @property {string | null} area
+ * @property {string} place
+ * @property {string | null} origin
+ * @property {string} crime_reference
+ */
+/**
+ * @typedef {object} DraftSubstance
+ * @property {string | null} substance
+ * @property {string} estimated_quantity as typed
+ * @property {string | null} unit
+ * @property {string} description
+ */
+/**
+ * @typedef {object} DraftAgreement
+ * @property {boolean | null} agrees_to_engage
+ * @property {boolean | null} consents_to_share_contact
+ * @property {string | null} recorded_at
+ */
+/**
+ * The referral being made, shaped like the API's ReferralIn so that field paths match.
+ * @typedef {object} Draft
+ * @property {DraftPerson} person
+ * @property {DraftEncounter} encounter
+ * @property {DraftSubstance[]} substances
+ * @property {string | null} main_substance
+ * @property {Answers} answers
+ * @property {DraftAgreement} agreement
+ * @property {string | null} replaces a refused outbox entry this draft corrects
+ */
+/** @typedef {import('./outbox.js').ReferralBody} ReferralBody */
+/** Messages by field path ('eligibility' for the decision itself). @typedef {Record<string, string>} Errors */
+/** A step's id: person, contact, encounter, substances, eligibility, agreement or review. @typedef {string} StepId */
+/**
+ * What the checks need besides the draft.
+ * @typedef {object} CheckContext
+ * @property {RuleSet | null} [ruleSet]
+ * @property {{code: string, name: string}[]} [areas]
+ * @property {Date} [now]
+ */
 
 /** Questions of the rule set that the person answers in the agreement step. */
 export const AGREEMENT_QUESTIONS = ['agrees_to_engage', 'consents_to_share_contact'];
@@ -20,7 +85,10 @@ export const STEPS = [
   { id: 'review', title: 'Check and submit' },
 ];
 
-/** How fields are named in messages, e.g. the server's "encounter.area: is not one of …". */
+/**
+ * How fields are named in messages, e.g. the server's "encounter.area: is not one of …".
+ * @type {Record<string, string>}
+ */
 export const FIELD_LABELS = {
   'person.given_name': 'First name',
   'person.family_name': 'Last name',
@@ -42,7 +110,11 @@ export const FIELD_LABELS = {
   'agreement.recorded_at': 'Time of the agreement',
 };
 
-/** A server error as the officer reads it: "Area: is not one of your force's areas". */
+/**
+ * A server error as the officer reads it: "Area: is not one of your force's areas".
+ * @param {string} field
+ * @param {string} message
+ */
 export function fieldMessage(field, message) {
   const substance = /^substances\.(\d+)\.(\w+)$/.exec(field);
   const label = substance
@@ -59,8 +131,12 @@ const POSTCODE = /^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$/;
 const PHONE = /^\+?[0-9][0-9 ()-]{6,19}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-/** A Date as the value of <input type="datetime-local"> in the phone's time zone. */
+/**
+ * A Date as the value of <input type="datetime-local"> in the phone's time zone.
+ * @param {Date} date
+ */
 export function localDateTimeValue(date) {
+  /** @param {number} n */
   const pad = (n) => String(n).padStart(2, '0');
   return (
     `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
@@ -68,11 +144,15 @@ export function localDateTimeValue(date) {
   );
 }
 
-/** A Date as YYYY-MM-DD in the phone's time zone (for date inputs' limits). */
+/**
+ * A Date as YYYY-MM-DD in the phone's time zone (for date inputs' limits).
+ * @param {Date} date
+ */
 export function localDateValue(date) {
   return localDateTimeValue(date).slice(0, 10);
 }
 
+/** @returns {Draft} */
 export function newDraft(now = new Date()) {
   return {
     person: {
@@ -106,7 +186,51 @@ export function newDraft(now = new Date()) {
   };
 }
 
-/** The step a field belongs to, so a server error can send the officer to the right screen. */
+/**
+ * Record one answer in the draft, with what follows from it: the agreement is timed when both
+ * of its answers are given (or changed), and a substance chosen brings its usual unit.
+ * @param {Draft} draft
+ * @param {string} path the field's path, as in the API (`substances.0.unit`)
+ * @param {unknown} value
+ * @param {Date} [now]
+ */
+export function changeDraft(draft, path, value, now = new Date()) {
+  setPath(draft, path, value);
+  if (path.startsWith('agreement.')) {
+    const a = draft.agreement;
+    a.recorded_at =
+      typeof a.agrees_to_engage === 'boolean' && typeof a.consents_to_share_contact === 'boolean'
+        ? now.toISOString()
+        : null;
+  }
+  const substance = /^substances\.(\d+)\.substance$/.exec(path);
+  if (substance) {
+    const item = draft.substances[Number(substance[1])];
+    if (item.substance && !item.unit) item.unit = USUAL_UNIT[item.substance] ?? null;
+  }
+}
+
+/** @param {Draft} draft */
+export function addSubstance(draft) {
+  draft.substances.push({ substance: null, estimated_quantity: '', unit: null, description: '' });
+}
+
+/**
+ * @param {Draft} draft
+ * @param {number} index
+ */
+export function removeSubstance(draft, index) {
+  draft.substances.splice(index, 1);
+  if (!draft.substances.some((s) => s.substance === draft.main_substance)) {
+    draft.main_substance = null;
+  }
+}
+
+/**
+ * The step a field belongs to, so a server error can send the officer to the right screen.
+ * @param {string} path
+ * @returns {StepId}
+ */
 export function stepOfField(path) {
   const [head, second] = path.split('.');
   if (head === 'person') return CONTACT_FIELDS.includes(second) ? 'contact' : 'person';
@@ -117,14 +241,19 @@ export function stepOfField(path) {
   return 'review';
 }
 
-/** All answers as the server merges them: the agreement answers the agreement questions. */
+/**
+ * All answers as the server merges them: the agreement answers the agreement questions.
+ * @param {Draft} draft
+ * @returns {Record<string, boolean>}
+ */
 export function allAnswers(draft) {
+  /** @type {Record<string, boolean>} */
   const answers = {};
   for (const [key, value] of Object.entries(draft.answers)) {
     if (typeof value === 'boolean' && !AGREEMENT_QUESTIONS.includes(key)) answers[key] = value;
   }
   for (const key of AGREEMENT_QUESTIONS) {
-    const value = draft.agreement[key];
+    const value = draft.agreement[/** @type {'agrees_to_engage' | 'consents_to_share_contact'} */ (key)];
     if (typeof value === 'boolean') answers[key] = value;
   }
   return answers;
@@ -140,6 +269,7 @@ const SCHEME_CALENDAR = new Intl.DateTimeFormat('en-GB', {
 /**
  * A Date's day as the scheme counts it (YYYY-MM-DD): on the clock in England and Wales, as the
  * server does (services/referral-api/src/referral_api/days.py), whatever the phone's own zone.
+ * @param {Date} date
  */
 export function schemeDay(date) {
   const part = Object.fromEntries(
@@ -148,7 +278,10 @@ export function schemeDay(date) {
   return `${part.year}-${part.month}-${part.day}`;
 }
 
-/** The encounter's day as the server counts it. */
+/**
+ * The encounter's day as the server counts it.
+ * @param {Draft} draft
+ */
 export function encounterDay(draft) {
   const when = new Date(draft.encounter.occurred_at);
   return Number.isNaN(when.getTime()) ? null : schemeDay(when);
@@ -157,6 +290,9 @@ export function encounterDay(draft) {
 /**
  * The eligibility decision for the draft so far, on this phone. The bar is not known here (the
  * officer never sees a person's history): the server checks it when the referral arrives.
+ * @param {RuleSet | null | undefined} ruleSet
+ * @param {Draft} draft
+ * @returns {Decision | null}
  */
 export function evaluateDraft(ruleSet, draft) {
   const day = encounterDay(draft);
@@ -170,16 +306,25 @@ export function evaluateDraft(ruleSet, draft) {
   });
 }
 
+/**
+ * @template T
+ * @param {T} value
+ */
 function trimmed(value) {
   return typeof value === 'string' ? value.trim() : value;
 }
 
+/** @param {string} value */
 function optional(value) {
   const text = trimmed(value);
   return text ? text : undefined;
 }
 
-/** The API request body (ReferralIn) for the draft. */
+/**
+ * The API request body (ReferralIn) for the draft.
+ * @param {Draft} draft
+ * @returns {ReferralBody}
+ */
 export function toBody(draft) {
   const p = draft.person;
   const person = {
@@ -210,6 +355,7 @@ export function toBody(draft) {
     unit: s.unit,
     description: s.substance === 'other' ? optional(s.description) : undefined,
   }));
+  /** @type {Record<string, boolean>} */
   const answers = {};
   for (const [key, value] of Object.entries(allAnswers(draft))) {
     if (!AGREEMENT_QUESTIONS.includes(key)) answers[key] = value;
@@ -230,11 +376,17 @@ export function toBody(draft) {
   return JSON.parse(JSON.stringify(body));
 }
 
-/** A draft from a stored request body, to correct a refused referral. */
+/**
+ * A draft from a stored request body, to correct a refused referral.
+ * @param {ReferralBody} body
+ * @returns {Draft}
+ */
 export function fromBody(body) {
   const draft = newDraft();
   Object.assign(draft.person, body.person);
-  for (const key of ['phone', 'email', 'postcode']) draft.person[key] = body.person[key] ?? '';
+  for (const key of /** @type {const} */ (['phone', 'email', 'postcode'])) {
+    draft.person[key] = /** @type {string | undefined} */ (body.person[key]) ?? '';
+  }
   Object.assign(draft.encounter, body.encounter, {
     occurred_at: localDateTimeValue(new Date(body.encounter.occurred_at)),
     place: body.encounter.place ?? '',
@@ -252,15 +404,21 @@ export function fromBody(body) {
   return draft;
 }
 
+/**
+ * @param {string} dateOfBirth
+ * @param {string} day
+ */
 function ageOnDay(dateOfBirth, day) {
   const [by, bm, bd] = dateOfBirth.split('-').map(Number);
   const [y, m, d] = day.split('-').map(Number);
   return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
 }
 
+/** @type {Record<StepId, (draft: Draft, context: CheckContext) => Errors>} */
 const CHECKS = {
   person(draft) {
     const p = draft.person;
+    /** @type {Errors} */
     const errors = {};
     if (!trimmed(p.given_name)) errors['person.given_name'] = 'Enter their first name';
     else if (trimmed(p.given_name).length > 100) errors['person.given_name'] = 'Use 100 characters or fewer';
@@ -287,6 +445,7 @@ const CHECKS = {
 
   contact(draft) {
     const p = draft.person;
+    /** @type {Errors} */
     const errors = {};
     const phone = trimmed(p.phone);
     const email = trimmed(p.email);
@@ -306,6 +465,7 @@ const CHECKS = {
 
   encounter(draft, { areas = [], now = new Date() } = {}) {
     const e = draft.encounter;
+    /** @type {Errors} */
     const errors = {};
     const when = new Date(e.occurred_at);
     if (!e.occurred_at || Number.isNaN(when.getTime())) {
@@ -329,6 +489,7 @@ const CHECKS = {
   },
 
   substances(draft) {
+    /** @type {Errors} */
     const errors = {};
     const seen = new Set();
     draft.substances.forEach((s, i) => {
@@ -352,6 +513,7 @@ const CHECKS = {
   },
 
   eligibility(draft, { ruleSet } = {}) {
+    /** @type {Errors} */
     const errors = {};
     if (!ruleSet) return { eligibility: 'The eligibility rules are not on this phone yet' };
     for (const question of ruleSet.questions) {
@@ -368,8 +530,9 @@ const CHECKS = {
   },
 
   agreement(draft, { ruleSet } = {}) {
+    /** @type {Errors} */
     const errors = {};
-    for (const key of AGREEMENT_QUESTIONS) {
+    for (const key of /** @type {const} */ (['agrees_to_engage', 'consents_to_share_contact'])) {
       if (typeof draft.agreement[key] !== 'boolean') errors[`agreement.${key}`] = 'Answer yes or no';
     }
     const decision = evaluateDraft(ruleSet, draft);
@@ -384,25 +547,45 @@ const CHECKS = {
   },
 };
 
+/**
+ * @param {RuleSet} ruleSet
+ * @param {string} reason
+ */
 function agreementReason(ruleSet, reason) {
   return ruleSet.rules.some(
     (rule) =>
       rule.kind === 'answer' &&
-      AGREEMENT_QUESTIONS.includes(rule.question) &&
+      AGREEMENT_QUESTIONS.includes(rule.question ?? '') &&
       reason === `not eligible: ${rule.reason}`,
   );
 }
 
+/**
+ * @template {string | null | undefined} T
+ * @param {T} text
+ * @returns {T}
+ */
 export function capitalise(text) {
-  return text ? text[0].toUpperCase() + text.slice(1) : text;
+  return text ? /** @type {T} */ (text[0].toUpperCase() + text.slice(1)) : text;
 }
 
-/** Errors for one step, keyed by field path ('eligibility' for the decision itself). */
+/**
+ * Errors for one step, keyed by field path ('eligibility' for the decision itself).
+ * @param {StepId} stepId
+ * @param {Draft} draft
+ * @param {CheckContext} [context]
+ * @returns {Errors}
+ */
 export function validateStep(stepId, draft, context = {}) {
   return CHECKS[stepId](draft, context);
 }
 
-/** The first step with a problem, and its errors; null when the whole referral is ready. */
+/**
+ * The first step with a problem, and its errors; null when the whole referral is ready.
+ * @param {Draft} draft
+ * @param {CheckContext} [context]
+ * @returns {{step: StepId, errors: Errors} | null}
+ */
 export function firstProblem(draft, context = {}) {
   for (const step of STEPS) {
     const errors = validateStep(step.id, draft, context);

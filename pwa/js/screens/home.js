@@ -4,7 +4,29 @@ import { formatDay, h } from '../dom.js';
 import { MAX_ENCOUNTER_AGE_DAYS, REFUSED_KEEP_DAYS } from '../outbox.js';
 import { outboxList } from './outbox-list.js';
 
-/** "A", "A and B", "A, B and C" */
+/** @typedef {import('../outbox.js').Entry} Entry */
+/**
+ * What home shows.
+ * @typedef {object} HomeView
+ * @property {Readonly<import('../referral.js').Draft> | null} draft a referral in progress
+ * @property {Entry[]} entries this officer's referrals on this phone
+ * @property {Entry[]} removals notes of referrals the retention rule removed
+ * @property {boolean} online
+ */
+/**
+ * What home may ask for.
+ * @typedef {import('./outbox-list.js').OutboxActions & {
+ *   startReferral: () => void,
+ *   discardDraft: () => void,
+ *   removalsShown: () => void,
+ *   dismissRemovals: () => void,
+ * }} HomeActions
+ */
+
+/**
+ * "A", "A and B", "A, B and C"
+ * @param {string[]} items
+ */
 function listOf(items) {
   if (items.length < 2) return items.join('');
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
@@ -13,12 +35,14 @@ function listOf(items) {
 /**
  * Told once: referrals of this officer's that the retention rule took off the phone since they
  * last looked. Names nobody: the person's details are gone with the referral.
+ * @param {Entry[]} removals
+ * @param {HomeActions} actions
  */
-function removalNotice(app) {
-  if (!app.removals.length) return null;
-  app.removalsShown();
-  const tooOld = app.removals.filter((note) => note.reason === 'too-old');
-  const refused = app.removals.filter((note) => note.reason === 'refused');
+function removalNotice(removals, actions) {
+  if (!removals.length) return null;
+  actions.removalsShown();
+  const tooOld = removals.filter((note) => note.reason === 'too-old');
+  const refused = removals.filter((note) => note.reason === 'refused');
   const when = listOf([...new Set(tooOld.map((note) => formatDay(note.encounter_at)).filter(Boolean))]);
   const paragraphs = [];
   if (tooOld.length === 1) {
@@ -41,40 +65,43 @@ function removalNotice(app) {
   }
   return h('div', { class: 'notice', id: 'removed-notice', role: 'status' },
     paragraphs.map((text) => h('p', {}, text)),
-    h('button', { type: 'button', class: 'button button--secondary', onclick: () => app.dismissRemovals() },
+    h('button', { type: 'button', class: 'button button--secondary', onclick: () => actions.dismissRemovals() },
       'Dismiss this message'));
 }
 
-export function homeScreen(app) {
-  const draft = app.draft;
+/**
+ * @param {HomeView} view
+ * @param {HomeActions} actions
+ */
+export function homeScreen({ draft, entries, removals, online }, actions) {
   const inProgress = draft && (draft.person.given_name || draft.person.family_name);
-  const waiting = app.entries.filter((e) => e.state === 'queued').length;
+  const waiting = entries.filter((e) => e.state === 'queued').length;
   return h(
     'div',
     {},
     h('h1', { tabindex: '-1' }, 'Referrals'),
-    inProgress
+    draft && inProgress
       ? h('div', { class: 'card' },
           h('h2', {}, 'Referral in progress'),
           h('p', {}, `${draft.person.given_name} ${draft.person.family_name}`.trim()),
           h('div', { class: 'entry__actions' },
             h('a', { class: 'button button--primary', href: '#/new/person' }, 'Continue the referral'),
-            h('button', { type: 'button', class: 'button button--secondary', onclick: () => app.discardDraft() }, 'Discard it')))
+            h('button', { type: 'button', class: 'button button--secondary', onclick: () => actions.discardDraft() }, 'Discard it')))
       : h('a', {
           class: 'button button--primary button--start',
           href: '#/new/person',
           id: 'start',
-          onclick: (event) => {
+          onclick: (/** @type {Event} */ event) => {
             event.preventDefault();
-            app.startReferral();
+            actions.startReferral();
           },
         }, 'Start a new referral'),
     h('a', { class: 'button button--secondary', href: '#/referrals' }, 'My referrals'),
     h('h2', { id: 'on-this-phone', tabindex: '-1' }, 'On this phone'),
-    removalNotice(app),
+    removalNotice(removals, actions),
     waiting
-      ? h('p', { class: 'hint', role: 'status' }, `${waiting} waiting to send${app.online ? '' : ' when there is signal'}.`)
+      ? h('p', { class: 'hint', role: 'status' }, `${waiting} waiting to send${online ? '' : ' when there is signal'}.`)
       : null,
-    outboxList(app.entries, app),
+    outboxList(entries, online, actions),
   );
 }

@@ -3,9 +3,25 @@
 import { formatDateTime, h } from '../dom.js';
 import { ENGAGEMENT_TONE, SUBSTANCES, labelOf } from '../vocabulary.js';
 
-export function myReferralsScreen(app) {
+/**
+ * A referral as GET /v1/referrals/{id} gives it to an officer (only what the portal reads).
+ * @typedef {object} ReferralOut
+ * @property {string} id
+ * @property {string} reference
+ * @property {string} status
+ * @property {string} engagement
+ * @property {string} submitted_at
+ * @property {string | null} closed_at
+ * @property {{given_name: string, family_name: string, date_of_birth: string}} person
+ * @property {string} main_substance
+ */
+
+/**
+ * @param {{loadMyReferrals: () => Promise<{items: ReferralOut[]}>}} actions
+ */
+export function myReferralsScreen(actions) {
   const list = h('div', { id: 'my-referrals', 'aria-live': 'polite' }, h('p', { class: 'hint' }, 'Loading…'));
-  app.loadMyReferrals().then(
+  actions.loadMyReferrals().then(
     (page) => {
       if (!page.items.length) {
         list.replaceChildren(h('p', {}, 'You have not made any referrals yet.'));

@@ -6,26 +6,44 @@ import { refusedUntil } from '../outbox.js';
 import { capitalise, fieldMessage } from '../referral.js';
 import { SUBSTANCES, labelOf } from '../vocabulary.js';
 
+/** @typedef {import('../outbox.js').Entry} Entry */
+/**
+ * What a list of outbox entries may ask for.
+ * @typedef {object} OutboxActions
+ * @property {(id: string) => void} correctEntry reopen a refused referral in the form
+ * @property {(id: string) => void} discardEntry remove an entry from the phone
+ */
+
+/** @type {Record<string, [string, string]>} */
 const STATE = {
   queued: ['Waiting to send', 'tag--queued'],
   sent: ['Sent', 'tag--sent'],
   refused: ['Not accepted', 'tag--refused'],
 };
 
-/** Home Office crime outcome codes a force may suggest for a diversion. */
+/**
+ * Home Office crime outcome codes a force may suggest for a diversion.
+ * @param {number} code
+ */
 export function outcomeText(code) {
   if (code === 8) return 'community resolution (outcome 8)';
   if (code === 22) return 'diversionary, educational or intervention activity (outcome 22)';
   return `outcome ${code}`;
 }
 
+/** @param {Entry} entry */
 function title(entry) {
-  if (entry.state === 'sent') return `Referral ${entry.reference}`;
+  if (entry.state === 'sent' || !entry.body) return `Referral ${entry.reference}`;
   const { person } = entry.body;
   return `${person.given_name} ${person.family_name}`;
 }
 
-function details(entry, app) {
+/**
+ * @param {Entry} entry
+ * @param {boolean} online
+ * @param {OutboxActions} actions
+ */
+function details(entry, online, actions) {
   if (entry.state === 'sent') {
     return [
       h('p', {}, `Sent ${formatDateTime(entry.sent_at)}. Note the reference on the crime record.`),
@@ -34,19 +52,21 @@ function details(entry, app) {
         : null,
     ];
   }
-  const substance = labelOf(SUBSTANCES, entry.body.main_substance || entry.body.substances[0]?.substance);
+  const substance = labelOf(SUBSTANCES, entry.body?.main_substance || entry.body?.substances[0]?.substance);
   const made = h('p', { class: 'hint' }, `${substance}. Made ${formatDateTime(entry.created_at)}.`);
   if (entry.state === 'queued') {
     return [
       made,
-      h('p', {}, app.online
+      h('p', {}, online
         ? (entry.last_error ? `Not sent yet: ${entry.last_error}. Trying again.` : 'Sending…')
         : 'Saved on this phone. It will be sent automatically when there is signal.'),
     ];
   }
-  const problem = entry.problem || {};
+  const problem = entry.problem;
+  if (!problem) return [made];
   const reasons = problem.reasons?.length ? problem.reasons.map(capitalise) : [];
-  const fieldErrors = problem.errors || [];
+  const fieldErrors = problem.errors;
+  const until = refusedUntil(entry);
   return [
     made,
     h('div', { class: 'refusal' },
@@ -55,19 +75,24 @@ function details(entry, app) {
       fieldErrors.length ? h('ul', {}, fieldErrors.map((e) => h('li', {}, fieldMessage(e.field, e.message)))) : null,
       !reasons.length && !fieldErrors.length && problem.detail ? h('p', {}, problem.detail) : null,
       problem.not_before ? h('p', {}, `They can be referred again from ${formatDate(problem.not_before)}.`) : null),
-    refusedUntil(entry)
-      ? h('p', { class: 'hint' }, `The person’s details will be removed from this phone on ${formatDateTime(refusedUntil(entry))}.`)
-      : null,
+    until ? h('p', { class: 'hint' }, `The person’s details will be removed from this phone on ${formatDateTime(until)}.`) : null,
     h('div', { class: 'entry__actions' },
       fieldErrors.length
-        ? h('button', { type: 'button', class: 'button button--primary', onclick: () => app.correctEntry(entry.id) }, 'Correct and send again')
+        ? h('button', { type: 'button', class: 'button button--primary', onclick: () => actions.correctEntry(entry.id) }, 'Correct and send again')
         : null,
-      h('button', { type: 'button', class: 'button button--secondary', onclick: () => app.discardEntry(entry.id) },
+      h('button', { type: 'button', class: 'button button--secondary', onclick: () => actions.discardEntry(entry.id) },
         'Remove from this phone')),
   ];
 }
 
-export function outboxEntry(entry, app, { headingLevel = 'h3' } = {}) {
+/**
+ * One entry, as a list item.
+ * @param {Entry} entry
+ * @param {boolean} online
+ * @param {OutboxActions} actions
+ * @param {{headingLevel?: 'h2' | 'h3'}} [options]
+ */
+export function outboxEntry(entry, online, actions, { headingLevel = 'h3' } = {}) {
   const [label, tone] = STATE[entry.state] || [entry.state, ''];
   return h(
     'li',
@@ -75,13 +100,18 @@ export function outboxEntry(entry, app, { headingLevel = 'h3' } = {}) {
     h('div', { class: 'entry__head' },
       h(headingLevel, { class: 'entry__title' }, title(entry)),
       h('span', { class: `tag ${tone}` }, label)),
-    details(entry, app),
+    details(entry, online, actions),
   );
 }
 
-export function outboxList(entries, app) {
+/**
+ * @param {Entry[]} entries
+ * @param {boolean} online
+ * @param {OutboxActions} actions
+ */
+export function outboxList(entries, online, actions) {
   if (!entries.length) return h('p', { class: 'muted' }, 'No referrals on this phone.');
   // newest first: the one just made is the one the officer is looking for
   const ordered = [...entries].sort((a, b) => b.created_at.localeCompare(a.created_at));
-  return h('ul', { class: 'entries', id: 'outbox' }, ordered.map((entry) => outboxEntry(entry, app)));
+  return h('ul', { class: 'entries', id: 'outbox' }, ordered.map((entry) => outboxEntry(entry, online, actions)));
 }

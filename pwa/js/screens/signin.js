@@ -2,9 +2,13 @@
 
 import { h } from '../dom.js';
 
-export function signInScreen(app) {
-  const { config } = app;
-  const waiting = app.waitingCount;
+/**
+ * @param {{config: import('../auth.js').PortalConfig | null, waitingCount: number,
+ *          signInError: string | null}} view
+ * @param {{loadDevUsers: () => Promise<import('../auth.js').DevUser[]>,
+ *          devSignIn: (subject: string) => void, beginOidc: () => void}} actions
+ */
+export function signInScreen({ config, waitingCount: waiting, signInError }, actions) {
   const intro = [
     h('h1', { tabindex: '-1' }, 'Sign in'),
     h('p', { class: 'lead' }, 'Refer a person found with drugs for personal use to a drug intervention instead of arrest.'),
@@ -12,7 +16,7 @@ export function signInScreen(app) {
       ? h('div', { class: 'notice', role: 'status' },
           `${waiting} referral${waiting === 1 ? ' is' : 's are'} waiting on this phone. Sign in as the officer who made ${waiting === 1 ? 'it' : 'them'} to send ${waiting === 1 ? 'it' : 'them'}.`)
       : null,
-    app.signInError ? h('div', { class: 'error-summary', role: 'alert' }, h('p', {}, app.signInError)) : null,
+    signInError ? h('div', { class: 'error-summary', role: 'alert' }, h('p', {}, signInError)) : null,
   ];
   if (!config) {
     return h('div', {}, intro, h('p', {}, 'Connect to the network to sign in for the first time.'));
@@ -22,19 +26,19 @@ export function signInScreen(app) {
       'div',
       {},
       intro,
-      h('button', { type: 'button', class: 'button button--primary', id: 'oidc-sign-in', onclick: () => app.beginOidc() },
+      h('button', { type: 'button', class: 'button button--primary', id: 'oidc-sign-in', onclick: () => actions.beginOidc() },
         'Sign in with your force account'),
       h('p', { class: 'hint' }, 'You will go to your force’s sign-in page and come back here.'),
     );
   }
   if (config.sign_in === 'development') {
     const list = h('div', { class: 'user-list', id: 'dev-users' }, h('p', { class: 'hint' }, 'Loading demonstration officers…'));
-    app.loadDevUsers().then(
+    actions.loadDevUsers().then(
       (users) => {
         const officers = users.filter((u) => u.role === 'officer');
         list.replaceChildren(
           ...officers.map((user) =>
-            h('button', { type: 'button', class: 'button button--choice', onclick: () => app.devSignIn(user.subject) },
+            h('button', { type: 'button', class: 'button button--choice', onclick: () => actions.devSignIn(user.subject) },
               h('span', { class: 'choice__name' }, user.name),
               h('span', { class: 'choice__meta' }, user.force === 'demo' ? 'Demonstration Police' : `Force: ${user.force}`)),
           ),

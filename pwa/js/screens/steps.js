@@ -9,7 +9,6 @@ import {
   evaluateDraft,
   localDateTimeValue,
   localDateValue,
-  validateStep,
 } from '../referral.js';
 import {
   GENDER,
@@ -19,20 +18,53 @@ import {
   SELF_DEFINED_ETHNICITY,
   SUBSTANCES,
   UNITS,
-  USUAL_UNIT,
   ethnicityLabel,
   labelOf,
 } from '../vocabulary.js';
 
+/** @typedef {import('../dom.js').Child} Child */
+/** @typedef {import('../eligibility.js').Decision} Decision */
+/** @typedef {import('../eligibility.js').RuleSet} RuleSet */
+/** @typedef {import('../fields.js').FieldValue} FieldValue */
+/** @typedef {import('../referral.js').Draft} Draft */
+/** @typedef {import('../referral.js').Errors} Errors */
+/** @typedef {import('../referral.js').StepId} StepId */
+
+/**
+ * What a step shows.
+ * @typedef {object} StepView
+ * @property {Readonly<Draft>} draft the draft as it is now; changes go through `changeField`
+ * @property {Readonly<Errors>} errors this step's problems, by field path
+ * @property {RuleSet | null} ruleSet
+ * @property {{code: string, name: string}[]} areas the force's areas
+ * @property {boolean} online
+ * @property {string} officerName
+ */
+/**
+ * What a step may ask for.
+ * @typedef {object} StepActions
+ * @property {(path: string, value: FieldValue) => void} changeField record an answer
+ * @property {() => void} addSubstance
+ * @property {(index: number) => void} removeSubstance
+ * @property {(focusId: string | null) => void} redraw draw the step again, focusing an element
+ * @property {(stepId: StepId) => void} continueFrom check the step, then go on or show why not
+ * @property {() => Promise<void>} submit queue the referral and send it
+ * @property {() => Promise<{eligible: boolean, reasons: string[]} | null>} checkWithServer
+ */
+/** @typedef {(kit: FieldKit, view: StepView, actions: StepActions) => Child} StepRenderer */
+
+/** @type {[boolean, string][]} */
 const YES_NO = [
   [true, 'Yes'],
   [false, 'No'],
 ];
 
+/** @param {StepId} stepId */
 function stepIndex(stepId) {
   return STEPS.findIndex((s) => s.id === stepId);
 }
 
+/** @param {StepId} stepId */
 function progress(stepId) {
   const index = stepIndex(stepId);
   return h(
@@ -44,13 +76,18 @@ function progress(stepId) {
   );
 }
 
-function backLink(app, stepId) {
+/** @param {StepId} stepId */
+function backLink(stepId) {
   const index = stepIndex(stepId);
   const target = index === 0 ? '#/' : `#/new/${STEPS[index - 1].id}`;
   return h('a', { class: 'back-link', href: target }, index === 0 ? 'Back to home' : 'Back');
 }
 
-/** The live eligibility explanation: a polite live region, updated in place as answers change. */
+/**
+ * The live eligibility explanation: a polite live region, updated in place as answers change.
+ * @param {Decision | null} decision
+ * @param {{pendingLabel?: string}} [options]
+ */
 function decisionPanel(decision, { pendingLabel = 'Answer each question to see the result.' } = {}) {
   if (!decision) {
     return h('div', { class: 'decision decision--pending' }, h('p', {}, pendingLabel));
@@ -80,10 +117,16 @@ function decisionPanel(decision, { pendingLabel = 'Answer each question to see t
   );
 }
 
+/**
+ * @param {RuleSet} ruleSet
+ * @param {Decision | null} decision
+ * @param {string} questionId
+ * @param {boolean | null | undefined} answer
+ */
 function questionNote(ruleSet, decision, questionId, answer) {
   if (typeof answer !== 'boolean' || !decision) return null;
   const results = ruleSet.rules
-    .map((rule, i) => [rule, decision.results[i]])
+    .map((rule, i) => /** @type {const} */ ([rule, decision.results[i]]))
     .filter(([rule]) => rule.kind === 'answer' && rule.question === questionId);
   const failed = results.find(([, result]) => result.status === 'fail');
   if (failed) {
@@ -95,6 +138,7 @@ function questionNote(ruleSet, decision, questionId, answer) {
 
 // ---- the steps ------------------------------------------------------------------------------
 
+/** @type {Record<StepId, StepRenderer>} */
 const RENDER = {
   person(kit) {
     const today = localDateValue(new Date());
@@ -144,9 +188,8 @@ const RENDER = {
     ];
   },
 
-  encounter(kit, app) {
-    const areas = app.force?.areas || [];
-    const areaChoices = areas.map((a) => [a.code, a.name]);
+  encounter(kit, { areas }) {
+    const areaChoices = areas.map((a) => /** @type {[string, string]} */ ([a.code, a.name]));
     const now = new Date();
     return [
       kit.date('encounter.occurred_at', 'Date and time of the encounter', {
@@ -169,8 +212,7 @@ const RENDER = {
     ];
   },
 
-  substances(kit, app, rerender) {
-    const draft = app.draft;
+  substances(kit, { draft }, actions) {
     const rows = draft.substances.map((item, i) => {
       const number = draft.substances.length > 1 ? ` ${i + 1}` : '';
       return h(
@@ -194,11 +236,8 @@ const RENDER = {
                 type: 'button',
                 class: 'button button--secondary',
                 onclick: () => {
-                  draft.substances.splice(i, 1);
-                  if (!draft.substances.some((s) => s.substance === draft.main_substance)) {
-                    draft.main_substance = null;
-                  }
-                  rerender('add-substance');
+                  actions.removeSubstance(i);
+                  actions.redraw('add-substance');
                 },
               },
               `Remove substance${number}`,
@@ -206,7 +245,9 @@ const RENDER = {
           : null,
       );
     });
-    const found = draft.substances.filter((s) => s.substance).map((s) => [s.substance, labelOf(SUBSTANCES, s.substance)]);
+    const found = draft.substances
+      .filter((s) => s.substance)
+      .map((s) => /** @type {[string, string]} */ ([s.substance, labelOf(SUBSTANCES, s.substance)]));
     return [
       h('p', { class: 'lead' }, 'Add each substance found, with your estimate of the amount.'),
       rows,
@@ -218,8 +259,8 @@ const RENDER = {
               id: 'add-substance',
               class: 'button button--secondary',
               onclick: () => {
-                draft.substances.push({ substance: null, estimated_quantity: '', unit: null, description: '' });
-                rerender(idFor(`substances.${draft.substances.length - 1}.substance`));
+                actions.addSubstance();
+                actions.redraw(idFor(`substances.${draft.substances.length - 1}.substance`));
               },
             },
             'Add another substance',
@@ -233,14 +274,13 @@ const RENDER = {
     ];
   },
 
-  eligibility(kit, app) {
-    const { ruleSet, draft } = app;
+  eligibility(kit, { ruleSet, draft }) {
     if (!ruleSet) {
       return [h('div', { class: 'decision decision--fail' }, h('p', {}, 'The eligibility rules are not on this phone yet. Connect to the network once and reopen the app.'))];
     }
     const decision = evaluateDraft(ruleSet, draft);
     const ageRules = ruleSet.rules
-      .map((rule, i) => [rule, decision?.results[i]])
+      .map((rule, i) => /** @type {const} */ ([rule, decision?.results[i]]))
       .filter(([rule]) => rule.kind === 'age');
     const ageNotes = ageRules.map(([rule, result]) =>
       result?.status === 'fail'
@@ -264,8 +304,8 @@ const RENDER = {
     ];
   },
 
-  agreement(kit, app) {
-    const { ruleSet, draft, session } = app;
+  agreement(kit, { ruleSet, draft, officerName }) {
+    /** @type {(id: string, fallback: string) => string} */
     const text = (id, fallback) => ruleSet?.questions.find((q) => q.id === id)?.text || fallback;
     const decision = evaluateDraft(ruleSet, draft);
     return [
@@ -281,19 +321,20 @@ const RENDER = {
       kit.radios('agreement.consents_to_share_contact', text('consents_to_share_contact', 'Does the person agree to share their contact details?'), YES_NO, { inline: true }),
       h('p', { class: 'hint', id: 'recorded' },
         draft.agreement.recorded_at
-          ? `Recorded ${formatDateTime(draft.agreement.recorded_at)} by ${session?.name || 'you'}.`
+          ? `Recorded ${formatDateTime(draft.agreement.recorded_at)} by ${officerName || 'you'}.`
           : 'The time and your name are recorded with the answers.'),
       h('div', { id: 'decision', class: 'decision-region', role: 'status', 'aria-live': 'polite' },
         decisionPanel(decision?.outcome === 'not_eligible' || decision?.outcome === 'eligible' ? decision : null)),
     ];
   },
 
-  review(kit, app) {
-    const { draft, force } = app;
+  review(kit, { draft, areas, ruleSet, online }) {
     const p = draft.person;
     const e = draft.encounter;
-    const areaName = force?.areas.find((a) => a.code === e.area)?.name || e.area;
+    const areaName = areas.find((a) => a.code === e.area)?.name || e.area;
+    /** @type {(label: string, value: Child) => Child[]} */
     const row = (label, value) => [h('dt', {}, label), h('dd', {}, value || h('span', { class: 'muted' }, 'Not given'))];
+    /** @type {(title: string, stepId: StepId, rows: Child[]) => HTMLElement} */
     const section = (title, stepId, rows) =>
       h(
         'section',
@@ -303,6 +344,7 @@ const RENDER = {
           h('a', { href: `#/new/${stepId}`, class: 'summary__change' }, 'Change', h('span', { class: 'visually-hidden' }, ` ${title.toLowerCase()}`))),
         h('dl', {}, rows),
       );
+    /** @param {boolean | null | undefined} value */
     const yesNo = (value) => (value === true ? 'Yes' : value === false ? 'No' : 'Not answered');
     const needs = [p.interpreter_needed && 'Interpreter', p.easy_read && 'Easy read'].filter(Boolean).join(', ') || 'None';
     return [
@@ -334,16 +376,16 @@ const RENDER = {
         draft.substances.length > 1 ? row('Main substance', labelOf(SUBSTANCES, draft.main_substance || draft.substances[0].substance)) : null,
       ]),
       section('Eligibility', 'eligibility',
-        (app.ruleSet?.questions || []).filter((q) => !AGREEMENT_QUESTIONS.includes(q.id)).map((q) => row(q.text, yesNo(draft.answers[q.id])))),
+        (ruleSet?.questions || []).filter((q) => !AGREEMENT_QUESTIONS.includes(q.id)).map((q) => row(q.text, yesNo(draft.answers[q.id])))),
       section('Agreement and consent', 'agreement', [
         row('Agrees to engage', yesNo(draft.agreement.agrees_to_engage)),
         row('Agrees to share contact details', yesNo(draft.agreement.consents_to_share_contact)),
         row('Recorded', draft.agreement.recorded_at ? formatDateTime(draft.agreement.recorded_at) : ''),
       ]),
       h('div', { id: 'decision', class: 'decision-region', role: 'status', 'aria-live': 'polite' },
-        decisionPanel(evaluateDraft(app.ruleSet, draft)),
+        decisionPanel(evaluateDraft(ruleSet, draft)),
         h('p', { id: 'server-check', class: 'hint' },
-          app.online
+          online
             ? 'Checking with your force’s records…'
             : 'Checked on this phone. Whether the person is barred after an earlier referral is checked when the referral is sent.')),
     ];
@@ -352,51 +394,45 @@ const RENDER = {
 
 
 /**
- * The screen for one step. Field changes update the draft (saved to this tab at once) and the
- * live explanations in place; only structural changes (a substance added) re-render the step.
+ * The screen for one step. Field changes are recorded (and the draft saved to this tab) at once
+ * and the live explanations updated in place; only structural changes (a substance added or
+ * chosen) draw the step again.
+ * @param {StepId} stepId
+ * @param {StepView} view
+ * @param {StepActions} actions
  */
-export function stepScreen(app, stepId) {
+export function stepScreen(stepId, view, actions) {
   const step = STEPS[stepIndex(stepId)];
-  const errors = app.stepErrors[stepId] || {};
+  const { draft, errors, ruleSet } = view;
   const container = h('div', { class: 'step' });
 
-  const rerender = (focusId) => {
-    app.navigate(`#/new/${stepId}`, { replace: true, focusId });
-  };
-
-  const onChange = (path) => {
+  /** @type {import('../fields.js').ChangeHandler} */
+  const onChange = (path, value) => {
+    actions.changeField(path, value);
     if (path.startsWith('agreement.')) {
       // the agreement is recorded at the moment both answers are given (or changed)
-      const a = app.draft.agreement;
-      a.recorded_at = typeof a.agrees_to_engage === 'boolean' && typeof a.consents_to_share_contact === 'boolean'
-        ? new Date().toISOString()
-        : null;
       const note = container.querySelector('#recorded');
-      if (note && a.recorded_at) note.textContent = `Recorded ${formatDateTime(a.recorded_at)} by ${app.session?.name || 'you'}.`;
+      const recorded = draft.agreement.recorded_at;
+      if (note && recorded) note.textContent = `Recorded ${formatDateTime(recorded)} by ${view.officerName || 'you'}.`;
     }
     if (path.startsWith('substances.') && path.endsWith('.substance')) {
-      const index = Number(path.split('.')[1]);
-      const item = app.draft.substances[index];
-      if (item.substance && !item.unit) item.unit = USUAL_UNIT[item.substance];
-      app.saveDraft();
-      rerender(idFor(path));
+      actions.redraw(idFor(path));
       return;
     }
-    app.saveDraft();
     updateLive();
   };
 
-  const kit = new FieldKit({ draft: app.draft, errors, onChange });
+  const kit = new FieldKit({ draft, errors, onChange });
 
   function updateLive() {
     const region = container.querySelector('#decision');
-    if (!region || !app.ruleSet) return;
-    const decision = evaluateDraft(app.ruleSet, app.draft);
+    if (!region || !ruleSet) return;
+    const decision = evaluateDraft(ruleSet, draft);
     if (stepId === 'eligibility') {
       region.replaceChildren(decisionPanel(decision, { pendingLabel: 'Answer each question; the person’s agreement comes next.' }));
       for (const slot of container.querySelectorAll('.live-note')) {
-        const id = slot.dataset.question;
-        slot.replaceChildren(questionNote(app.ruleSet, decision, id, app.draft.answers[id]) || '');
+        const id = /** @type {HTMLElement} */ (slot).dataset.question || '';
+        slot.replaceChildren(questionNote(ruleSet, decision, id, draft.answers[id]) || '');
       }
     } else if (stepId === 'agreement') {
       const settled = decision && (decision.outcome === 'not_eligible' || decision.outcome === 'eligible');
@@ -404,54 +440,62 @@ export function stepScreen(app, stepId) {
     }
   }
 
+  /** @param {SubmitEvent} event */
   const onSubmit = async (event) => {
     event.preventDefault();
-    if (stepId === 'review') {
-      await app.submitDraft();
-      return;
-    }
-    const problems = validateStep(stepId, app.draft, {
-      ruleSet: app.ruleSet,
-      areas: app.force?.areas || [],
-      now: new Date(),
-    });
-    if (Object.keys(problems).length) {
-      app.stepErrors[stepId] = problems;
-      app.navigate(`#/new/${stepId}`, { replace: true, focusId: 'error-summary' });
-      return;
-    }
-    delete app.stepErrors[stepId];
-    app.navigate(`#/new/${STEPS[stepIndex(stepId) + 1].id}`);
+    if (stepId === 'review') await actions.submit();
+    else actions.continueFrom(stepId);
   };
 
   const summary = errorSummary(errors);
   if (summary) summary.id = 'error-summary';
   const isReview = stepId === 'review';
   const submitLabel = isReview
-    ? app.online
+    ? view.online
       ? 'Submit referral'
       : 'Save on this phone and send when online'
     : 'Continue';
 
   container.replaceChildren(
   h('div', {},
-    backLink(app, stepId),
+    backLink(stepId),
     progress(stepId),
-    h('h1', { tabindex: '-1' }, step.title),
+    h('h1', { tabindex: '-1', id: 'page-title' }, step.title),
     stepId === 'person' ? h('p', { class: 'hint' }, 'All questions are required unless marked optional.') : null,
     summary,
     h(
       'form',
       { novalidate: true, onsubmit: onSubmit, 'aria-labelledby': 'page-title' },
-      RENDER[stepId](kit, app, rerender),
+      RENDER[stepId](kit, view, actions),
       h('div', { class: 'actions' },
         h('button', { type: 'submit', class: 'button button--primary', id: 'continue' }, submitLabel)),
     ),
-    isReview && !app.online
+    isReview && !view.online
       ? h('p', { class: 'hint' }, 'You are offline. The referral is kept safely on this phone and sent automatically, once, when there is signal.')
       : null,
   ));
-  container.querySelector('h1').id = 'page-title';
-  if (isReview) app.checkWithServer(container);
+  if (isReview) showServerCheck(container, actions);
   return container;
+}
+
+/**
+ * Ask the server's decision and show it in place of "Checking…".
+ * @param {HTMLElement} container
+ * @param {StepActions} actions
+ */
+async function showServerCheck(container, actions) {
+  const decision = await actions.checkWithServer();
+  const note = container.querySelector('#server-check');
+  if (!note || !container.isConnected) return;
+  if (!decision) {
+    note.textContent = 'Checked on this phone. Whether the person is barred after an earlier referral is checked when the referral is sent.';
+  } else if (decision.eligible) {
+    note.textContent = 'Checked with your force’s records: eligible.';
+  } else {
+    note.replaceWith(
+      h('div', { id: 'server-check', class: 'decision decision--fail' },
+        h('p', { class: 'decision__title' }, 'Not eligible for diversion'),
+        h('ul', {}, decision.reasons.map((r) => h('li', {}, capitalise(r))))),
+    );
+  }
 }

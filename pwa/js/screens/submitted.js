@@ -3,18 +3,24 @@
 import { h } from '../dom.js';
 import { outboxEntry, outcomeText } from './outbox-list.js';
 
-export function submittedScreen(app, id) {
-  const entry = app.entries.find((e) => e.id === id);
+/**
+ * @param {import('../outbox.js').Entry | undefined} entry the referral just submitted
+ * @param {{online: boolean}} view
+ * @param {import('./outbox-list.js').OutboxActions & {startReferral: () => void}} actions
+ */
+export function submittedScreen(entry, { online }, actions) {
   if (!entry) {
     return h('div', {}, h('h1', { tabindex: '-1' }, 'Referral not on this phone'),
       h('p', {}, 'It may have been removed. Check My referrals.'),
       h('a', { class: 'button button--secondary', href: '#/' }, 'Back to home'));
   }
-  const heading = {
-    queued: app.online ? 'Sending the referral' : 'Saved on this phone',
+  /** @type {Record<string, string>} */
+  const headings = {
+    queued: online ? 'Sending the referral' : 'Saved on this phone',
     sent: 'Referral sent',
     refused: 'Referral not accepted',
-  }[entry.state];
+  };
+  const heading = headings[entry.state];
   return h(
     'div',
     {},
@@ -27,14 +33,14 @@ export function submittedScreen(app, id) {
           entry.suggested_outcome_code
             ? h('p', { class: 'panel__outcome' }, `Suggested crime outcome: ${outcomeText(entry.suggested_outcome_code)}.`)
             : null)
-      : h('ul', { class: 'entries', 'aria-live': 'polite' }, outboxEntry(entry, app, { headingLevel: 'h2' })),
+      : h('ul', { class: 'entries', 'aria-live': 'polite' }, outboxEntry(entry, online, actions, { headingLevel: 'h2' })),
     h('div', { class: 'actions' },
       h('a', {
         class: 'button button--primary',
         href: '#/new/person',
-        onclick: (event) => {
+        onclick: (/** @type {Event} */ event) => {
           event.preventDefault();
-          app.startReferral();
+          actions.startReferral();
         },
       }, 'Start another referral'),
       h('a', { class: 'button button--secondary', href: '#/' }, 'Back to home')),
