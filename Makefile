@@ -14,6 +14,8 @@ SERVICE_SOURCES := $(shell $(PYTHON) deploy/servicelist.py sources)
 ifeq ($(SERVICES),)
 $(error no services from services.toml: see the message above ($(PYTHON) must be 3.11 or later))
 endif
+# The portal's JavaScript checks (ESLint, tsc), pinned by package-lock.json
+NODE_STAMP := node_modules/.installed
 
 .PHONY: run test test-postgres lint token install schemas bench clean deploy-files
 
@@ -22,6 +24,11 @@ $(STAMP): requirements-dev.txt constraints.txt services.toml $(PYPROJECTS)
 	@$(BIN)/python -m pip install --quiet --upgrade pip >/dev/null
 	@$(BIN)/python -m pip install --quiet -r requirements-dev.txt $(SERVICES:%=-e services/%)
 	@touch $(STAMP)
+
+# npm ci again whenever the lock changes (or node_modules is missing)
+$(NODE_STAMP): package.json package-lock.json
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
 
 install: $(STAMP)
 
@@ -34,11 +41,14 @@ test: $(STAMP)
 test-postgres: $(STAMP)
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q -m db
 
-lint: $(STAMP)
+lint: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	MYPYPATH=$(SERVICE_SOURCES) $(BIN)/mypy services/contracts/src services/servicekit/src \
 	  services/servicekit-testing/src $(SERVICES:%=services/%/src)
+	npx --no-install eslint
+	npx --no-install tsc -p tsconfig.json
+	npx --no-install tsc -p tsconfig.sw.json
 
 token: $(STAMP)
 	@DEVIDP_DIR=.local/devidp $(BIN)/python -m servicekit.devidp token --role $(ROLE) --force $(FORCE)
@@ -55,4 +65,4 @@ bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/bench_referrals.py
 
 clean:
-	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .local .pytest_cache .mypy_cache .ruff_cache

@@ -14,6 +14,9 @@
 
 import { flush } from './js/sync.js';
 
+/** This script's global scope is a service worker's. */
+const worker = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
+
 const VERSION = 'v5';
 const CACHE_PREFIX = 'portal-shell-';
 const CACHE = `${CACHE_PREFIX}${VERSION}`;
@@ -50,35 +53,39 @@ const SHELL = [
 // and personal data).
 const NETWORK_ONLY = ['/v1/', '/dev/', '/health', '/ready', '/openapi.json', '/docs', '/redoc'];
 
-self.addEventListener('install', (event) => {
+worker.addEventListener('install', (event) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(CACHE);
       // `reload` skips the HTTP cache, so a new version never caches an old file
       await cache.addAll(SHELL.map((path) => new Request(path, { cache: 'reload' })));
-      await self.skipWaiting();
+      await worker.skipWaiting();
     })(),
   );
 });
 
-self.addEventListener('activate', (event) => {
+worker.addEventListener('activate', (event) => {
   event.waitUntil(
     (async () => {
       for (const name of await caches.keys()) {
         if (name.startsWith(CACHE_PREFIX) && name !== CACHE) await caches.delete(name);
       }
-      await self.clients.claim();
+      await worker.clients.claim();
     })(),
   );
 });
 
+/** @param {Request} request */
 async function fromShell(request) {
   const cache = await caches.open(CACHE);
   const cached = await cache.match(request, { ignoreSearch: true });
   return cached || fetch(request);
 }
 
-/** The sign-in configuration: fresh when there is signal, the last copy when there is not. */
+/**
+ * The sign-in configuration: fresh when there is signal, the last copy when there is not.
+ * @param {Request} request
+ */
 async function portalConfig(request) {
   const cache = await caches.open(CACHE);
   try {
@@ -92,10 +99,10 @@ async function portalConfig(request) {
   }
 }
 
-self.addEventListener('fetch', (event) => {
+worker.addEventListener('fetch', (event) => {
   const { request } = event;
   const url = new URL(request.url);
-  if (request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (request.method !== 'GET' || url.origin !== worker.location.origin) return;
   if (NETWORK_ONLY.some((prefix) => url.pathname.startsWith(prefix))) return;
   if (url.pathname === '/portal-config.json') {
     event.respondWith(portalConfig(request));
@@ -111,7 +118,8 @@ self.addEventListener('fetch', (event) => {
 
 // ---- sending the outbox ---------------------------------------------------------------------
 
-let session = null; // {token, officer, expires_at}: memory only
+/** @type {{token: string, officer: string, expires_at: number} | null} */
+let session = null; // memory only
 
 function usableSession() {
   return session && Date.now() < session.expires_at - 60 * 1000 ? session : null;
@@ -119,11 +127,12 @@ function usableSession() {
 
 /** Ask open pages for the token (the worker may have restarted and forgotten it). */
 async function askPagesForSession() {
-  const pages = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const pages = await worker.clients.matchAll({ type: 'window', includeUncontrolled: true });
   for (const page of pages) page.postMessage({ type: 'session-please' });
   return pages.length;
 }
 
+/** @returns {Promise<{stopped: string | null}>} */
 async function send() {
   const current = usableSession();
   if (!current) {
@@ -133,7 +142,7 @@ async function send() {
   return flush({ token: current.token, officer: current.officer });
 }
 
-self.addEventListener('message', (event) => {
+worker.addEventListener('message', (event) => {
   const { data } = event;
   if (data?.type === 'session' && data.token) {
     session = { token: data.token, officer: data.officer, expires_at: data.expires_at };
@@ -143,9 +152,12 @@ self.addEventListener('message', (event) => {
   }
 });
 
-self.addEventListener('sync', (event) => {
-  if (event.tag !== 'outbox') return;
-  event.waitUntil(
+// Background Sync (Chromium only) is not in TypeScript's worker types: its event is an
+// ExtendableEvent with a `tag`.
+worker.addEventListener('sync', (event) => {
+  const sync = /** @type {ExtendableEvent & {tag?: string}} */ (event);
+  if (sync.tag !== 'outbox') return;
+  sync.waitUntil(
     (async () => {
       const summary = await send();
       // a rejected sync is retried by the browser later, with back-off

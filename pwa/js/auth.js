@@ -10,11 +10,46 @@
 // dies with the tab. It is never written to IndexedDB, so a queued referral on the phone
 // carries no credential.
 
+/**
+ * The signed-in officer. `expired` is worked out on reading, never stored.
+ * @typedef {object} Session
+ * @property {'development' | 'oidc'} mode
+ * @property {string} token the bearer token for the API
+ * @property {number} expires_at milliseconds since the epoch
+ * @property {string} subject
+ * @property {string} name
+ * @property {string | null} role
+ * @property {string | null} force the force's id (its name comes from GET /v1/force)
+ * @property {string | null} [refresh_token]
+ * @property {string | null} [id_token]
+ * @property {boolean} [expired]
+ */
+/**
+ * What the provider settings of /portal-config.json say.
+ * @typedef {object} OidcConfig
+ * @property {string} client_id
+ * @property {string} authorization_endpoint
+ * @property {string} token_endpoint
+ * @property {string | null} [end_session_endpoint]
+ * @property {string} [scope]
+ * @property {Record<string, string>} [extra_authorize_params]
+ */
+/**
+ * GET /portal-config.json: how this deployment signs officers in.
+ * @typedef {{sign_in: 'development' | 'oidc' | 'unavailable', oidc?: OidcConfig | null}} PortalConfig
+ */
+/** A demonstration officer of the development sign-in. @typedef {{subject: string, name: string, role: string, force: string}} DevUser */
+/** The token endpoint's answer. @typedef {Record<string, any>} Tokens */
+
 const SESSION_KEY = 'diversion.session';
 const PENDING_KEY = 'diversion.oidc-pending';
 const EXPIRY_MARGIN_MS = 60 * 1000;
 
-/** The claims of a JWT, read without verifying (the API verifies; we only need sub and name). */
+/**
+ * The claims of a JWT, read without verifying (the API verifies; we only need sub and name).
+ * @param {string} jwt
+ * @returns {Record<string, any>}
+ */
 export function claimsOf(jwt) {
   try {
     const payload = jwt.split('.')[1];
@@ -27,9 +62,13 @@ export function claimsOf(jwt) {
   }
 }
 
-/** The signed-in officer, or null. `expired` sessions are returned so the UI can say so. */
+/**
+ * The signed-in officer, or null. `expired` sessions are returned so the UI can say so.
+ * @returns {Session | null}
+ */
 export function currentSession() {
   try {
+    /** @type {Session | null} */
     const session = JSON.parse(sessionStorage.getItem(SESSION_KEY) || 'null');
     if (!session || !session.token) return null;
     session.expired = Date.now() > session.expires_at - EXPIRY_MARGIN_MS;
@@ -39,6 +78,10 @@ export function currentSession() {
   }
 }
 
+/**
+ * @param {Session} session
+ * @returns {Session}
+ */
 function saveSession(session) {
   const { expired, ...stored } = session;
   sessionStorage.setItem(SESSION_KEY, JSON.stringify(stored));
@@ -50,7 +93,10 @@ export function clearSession() {
   sessionStorage.removeItem(PENDING_KEY);
 }
 
-/** How this deployment signs officers in. */
+/**
+ * How this deployment signs officers in.
+ * @returns {Promise<PortalConfig>}
+ */
 export async function loadPortalConfig() {
   const response = await fetch('/portal-config.json', { cache: 'no-cache' });
   if (!response.ok) throw new Error(`portal configuration: HTTP ${response.status}`);
@@ -59,12 +105,17 @@ export async function loadPortalConfig() {
 
 // ---- development sign-in -------------------------------------------------------------------
 
+/** @returns {Promise<DevUser[]>} */
 export async function devUsers() {
   const response = await fetch('/dev/sign-in/users', { cache: 'no-store' });
   if (!response.ok) throw new Error(`demonstration users: HTTP ${response.status}`);
   return response.json();
 }
 
+/**
+ * @param {string} subject
+ * @returns {Promise<Session>}
+ */
 export async function devSignIn(subject) {
   const response = await fetch('/dev/sign-in', {
     method: 'POST',
@@ -87,6 +138,7 @@ export async function devSignIn(subject) {
 
 // ---- OpenID Connect, authorisation code with PKCE -----------------------------------------------
 
+/** @param {ArrayBuffer | Uint8Array} bytes */
 function base64url(bytes) {
   let text = '';
   for (const byte of new Uint8Array(bytes)) text += String.fromCharCode(byte);
@@ -97,7 +149,10 @@ function randomToken(byteCount = 32) {
   return base64url(crypto.getRandomValues(new Uint8Array(byteCount)));
 }
 
-/** The S256 code challenge: base64url(SHA-256(verifier)), RFC 7636 section 4.2. */
+/**
+ * The S256 code challenge: base64url(SHA-256(verifier)), RFC 7636 section 4.2.
+ * @param {string} verifier
+ */
 export async function codeChallenge(verifier) {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
   return base64url(digest);
@@ -108,13 +163,17 @@ export function redirectUri() {
   return `${location.origin}/`;
 }
 
-/** Leave for the force's provider. The verifier, state and nonce stay in this tab only. */
+/**
+ * Leave for the force's provider. The verifier, state and nonce stay in this tab only.
+ * @param {OidcConfig} oidc
+ */
 export async function beginOidcSignIn(oidc, returnTo = location.hash || '#/') {
   const verifier = randomToken(48); // 64 characters, within RFC 7636's 43..128
   const state = randomToken(16);
   const nonce = randomToken(16);
   sessionStorage.setItem(PENDING_KEY, JSON.stringify({ verifier, state, nonce, returnTo }));
   const url = new URL(oidc.authorization_endpoint);
+  /** @type {Record<string, string>} */
   const params = {
     ...(oidc.extra_authorize_params || {}),
     response_type: 'code',
@@ -130,6 +189,11 @@ export async function beginOidcSignIn(oidc, returnTo = location.hash || '#/') {
   location.assign(url.toString());
 }
 
+/**
+ * @param {Tokens} tokens
+ * @param {Partial<Session>} [previous]
+ * @returns {Session}
+ */
 function sessionFromTokens(tokens, previous = {}) {
   const access = claimsOf(tokens.access_token);
   const idClaims = tokens.id_token ? claimsOf(tokens.id_token) : {};
@@ -149,6 +213,11 @@ function sessionFromTokens(tokens, previous = {}) {
   };
 }
 
+/**
+ * @param {OidcConfig} oidc
+ * @param {Record<string, string>} form
+ * @returns {Promise<Tokens>}
+ */
 async function tokenRequest(oidc, form) {
   const response = await fetch(oidc.token_endpoint, {
     method: 'POST',
@@ -177,11 +246,15 @@ const SIGN_IN_ERRORS = new Map([
 ]);
 const SIGN_IN_FAILED = 'Sign-in did not finish. Sign in again. If it keeps happening, ask your administrator.';
 
-/** The app's own sentence for an OAuth error code, never the code or any text from the link. */
+/**
+ * The app's own sentence for an OAuth error code, never the code or any text from the link.
+ * @param {string} code
+ */
 export function signInErrorText(code) {
   return SIGN_IN_ERRORS.get(code) || SIGN_IN_FAILED;
 }
 
+/** @returns {{verifier: string, state: string, nonce: string, returnTo: string} | null} */
 function pendingSignIn() {
   try {
     const pending = JSON.parse(sessionStorage.getItem(PENDING_KEY) || 'null');
@@ -198,6 +271,8 @@ function pendingSignIn() {
  * Only a callback whose `state` is the one this tab issued ends the pending sign-in. Anything
  * else (a forged or replayed link, an old bookmark) leaves a pending sign-in alone; an error
  * in such a link is not shown at all, since nothing this tab asked for failed.
+ * @param {OidcConfig} oidc
+ * @returns {Promise<{session: Session, returnTo: string} | null>}
  */
 export async function completeOidcSignIn(oidc, href = location.href) {
   const url = new URL(href);
@@ -205,10 +280,10 @@ export async function completeOidcSignIn(oidc, href = location.href) {
   const error = url.searchParams.get('error');
   if (!code && !error) return null;
   const pending = pendingSignIn();
-  const ours = Boolean(pending) && url.searchParams.get('state') === pending.state;
+  const ours = pending !== null && url.searchParams.get('state') === pending.state;
   // A code is single-use and must not linger in the address bar or history; nor does a link's text.
   history.replaceState(null, '', `${url.pathname}${ours ? pending.returnTo || '#/' : url.hash || '#/'}`);
-  if (!ours) {
+  if (!ours || !pending) {
     if (error) return null;
     throw new Error('This sign-in did not start here (state mismatch). Sign in again.');
   }
@@ -216,7 +291,7 @@ export async function completeOidcSignIn(oidc, href = location.href) {
   if (error) throw new Error(signInErrorText(error));
   const tokens = await tokenRequest(oidc, {
     grant_type: 'authorization_code',
-    code,
+    code: code || '',
     redirect_uri: redirectUri(),
     client_id: oidc.client_id,
     code_verifier: pending.verifier,
@@ -227,9 +302,14 @@ export async function completeOidcSignIn(oidc, href = location.href) {
   return { session: saveSession(sessionFromTokens(tokens)), returnTo: pending.returnTo };
 }
 
-/** A fresh access token from the refresh token, where the provider issued one. */
+/**
+ * A fresh access token from the refresh token, where the provider issued one.
+ * @param {PortalConfig | null} config
+ * @param {Session | null} session
+ * @returns {Promise<Session | null>}
+ */
 export async function refreshSession(config, session) {
-  if (!session || session.mode !== 'oidc' || !session.refresh_token || !config.oidc) return null;
+  if (!session || session.mode !== 'oidc' || !session.refresh_token || !config?.oidc) return null;
   const tokens = await tokenRequest(config.oidc, {
     grant_type: 'refresh_token',
     refresh_token: session.refresh_token,
@@ -238,9 +318,13 @@ export async function refreshSession(config, session) {
   return saveSession(sessionFromTokens(tokens, session));
 }
 
-/** Where to send the officer after clearing the session: the provider's sign-out, if any. */
+/**
+ * Where to send the officer after clearing the session: the provider's sign-out, if any.
+ * @param {PortalConfig | null} config
+ * @param {Session | null} session
+ */
 export function signOutUrl(config, session) {
-  if (!session || session.mode !== 'oidc' || !config.oidc?.end_session_endpoint) return null;
+  if (!session || session.mode !== 'oidc' || !config?.oidc?.end_session_endpoint) return null;
   const url = new URL(config.oidc.end_session_endpoint);
   url.searchParams.set('client_id', config.oidc.client_id);
   url.searchParams.set('post_logout_redirect_uri', redirectUri());

@@ -9,6 +9,7 @@
 
 export const DB_NAME = 'diversion-portal';
 
+/** @type {((db: IDBDatabase) => void)[]} */
 const MIGRATIONS = [
   // v1: referrals waiting to be sent, keyed by their client-made UUID (the Idempotency-Key)
   (db) => {
@@ -23,9 +24,13 @@ const MIGRATIONS = [
 
 export const DB_VERSION = MIGRATIONS.length;
 
+/** @type {Promise<IDBDatabase> | null} */
 let opening = null;
 
-/** Open (and upgrade) the database once per context. */
+/**
+ * Open (and upgrade) the database once per context.
+ * @returns {Promise<IDBDatabase>}
+ */
 export function openDb() {
   if (!opening) {
     opening = new Promise((resolve, reject) => {
@@ -33,7 +38,7 @@ export function openDb() {
       request.onupgradeneeded = (event) => {
         const db = request.result;
         for (let version = event.oldVersion; version < DB_VERSION; version += 1) {
-          MIGRATIONS[version](db, request.transaction);
+          MIGRATIONS[version](db);
         }
       };
       request.onsuccess = () => {
@@ -57,6 +62,11 @@ export function openDb() {
   return opening;
 }
 
+/**
+ * @template T
+ * @param {IDBRequest<T>} request
+ * @returns {Promise<T>}
+ */
 function asPromise(request) {
   return new Promise((resolve, reject) => {
     request.onsuccess = () => resolve(request.result);
@@ -67,6 +77,11 @@ function asPromise(request) {
 /**
  * Run `work(stores)` in one transaction and resolve with its result once the transaction has
  * committed, so callers never report a state change that was not written.
+ * @template R
+ * @param {string | string[]} storeNames
+ * @param {IDBTransactionMode} mode
+ * @param {(stores: Record<string, IDBObjectStore>, p: typeof asPromise) => Promise<R>} work
+ * @returns {Promise<R>}
  */
 export async function transaction(storeNames, mode, work) {
   const db = await openDb();
@@ -74,7 +89,7 @@ export async function transaction(storeNames, mode, work) {
   const tx = db.transaction(names, mode);
   const stores = Object.fromEntries(names.map((name) => [name, tx.objectStore(name)]));
   const done = new Promise((resolve, reject) => {
-    tx.oncomplete = resolve;
+    tx.oncomplete = () => resolve(undefined);
     tx.onabort = () => reject(tx.error);
     tx.onerror = () => reject(tx.error);
   });
@@ -94,7 +109,11 @@ export async function transaction(storeNames, mode, work) {
   return result;
 }
 
-/** Reference data (rule set, force areas) cached by key. */
+/**
+ * Reference data (rule set, force areas) cached by key.
+ * @param {string} key
+ * @returns {Promise<any>} what was put under `key`, or null
+ */
 export async function getReference(key) {
   const row = await transaction('reference', 'readonly', ({ reference }, p) =>
     p(reference.get(key)),
@@ -102,6 +121,10 @@ export async function getReference(key) {
   return row ? row.value : null;
 }
 
+/**
+ * @param {string} key
+ * @param {unknown} value
+ */
 export async function putReference(key, value) {
   await transaction('reference', 'readwrite', ({ reference }, p) =>
     p(reference.put({ key, value, saved_at: new Date().toISOString() })),

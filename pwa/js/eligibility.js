@@ -9,14 +9,64 @@
 // Dates are ISO 'YYYY-MM-DD' strings compared as numbers or text, never Date objects: a Date
 // built from a date-only string is midnight UTC, which is the previous day in some time zones.
 
-/** Split an ISO date into [year, month, day] numbers. */
+/**
+ * A rule of a force's rule set (referral_api/eligibility/rules.py `Rule`).
+ * @typedef {object} Rule
+ * @property {string} id
+ * @property {'answer' | 'age' | 'bar'} kind
+ * @property {string} [question] the question an answer rule reads
+ * @property {boolean} [expected] the answer that passes
+ * @property {number | null} [min_years]
+ * @property {number | null} [max_years]
+ * @property {string} [reason] the words of a failure, after "not eligible: "
+ */
+/**
+ * @typedef {object} Question
+ * @property {string} id
+ * @property {string} text
+ * @property {string} [help]
+ */
+/**
+ * The force's versioned rule set, as GET /v1/eligibility-rule-sets/current gives it.
+ * @typedef {object} RuleSet
+ * @property {string} version
+ * @property {Question[]} questions
+ * @property {Rule[]} rules
+ */
+/**
+ * @typedef {object} RuleResult
+ * @property {string} rule
+ * @property {'pass' | 'fail' | 'unanswered'} status
+ * @property {string | null | undefined} explanation
+ */
+/**
+ * The decision, shaped exactly like the server's JSON.
+ * @typedef {object} Decision
+ * @property {'eligible' | 'not_eligible' | 'incomplete'} outcome
+ * @property {boolean} eligible
+ * @property {string[]} reasons
+ * @property {RuleResult[]} results
+ * @property {string | null} not_before
+ * @property {string} rule_set_version
+ */
+/** Answers by question id; absent or null is unanswered. @typedef {Record<string, boolean | null | undefined>} Answers */
+
+/**
+ * Split an ISO date into [year, month, day] numbers.
+ * @param {string} isoDate
+ * @returns {[number, number, number]}
+ */
 function parts(isoDate) {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(isoDate);
   if (!match) throw new TypeError(`not an ISO date: ${isoDate}`);
   return [Number(match[1]), Number(match[2]), Number(match[3])];
 }
 
-/** Whole years on `day`; a 29 February birthday counts from 1 March in other years. */
+/**
+ * Whole years on `day`; a 29 February birthday counts from 1 March in other years.
+ * @param {string} dateOfBirth
+ * @param {string} day
+ */
 export function ageOn(dateOfBirth, day) {
   const [by, bm, bd] = parts(dateOfBirth);
   const [y, m, d] = parts(day);
@@ -25,6 +75,10 @@ export function ageOn(dateOfBirth, day) {
   return years;
 }
 
+/**
+ * @param {RuleSet} ruleSet
+ * @param {string | undefined} questionId
+ */
 function questionText(ruleSet, questionId) {
   const question = ruleSet.questions.find((q) => q.id === questionId);
   return question ? question.text : questionId;
@@ -33,14 +87,19 @@ function questionText(ruleSet, questionId) {
 /**
  * A failed bar says only until when, or nothing for a bar for ever: never the person's history.
  * A `reason` on a bar rule (a rule set stored before the bar stopped giving one) is ignored.
+ * @param {RuleResult} result
  */
 function barReason(result) {
   return result.explanation ? `not eligible ${result.explanation}` : 'not eligible';
 }
 
-/** An answer is "unanswered" when absent or null, as Python's dict.get gives None. */
+/**
+ * An answer is "unanswered" when absent or null, as Python's dict.get gives None.
+ * @param {Answers} answers
+ * @param {string | undefined} questionId
+ */
 function answerTo(answers, questionId) {
-  if (!Object.prototype.hasOwnProperty.call(answers, questionId)) return null;
+  if (questionId === undefined || !Object.prototype.hasOwnProperty.call(answers, questionId)) return null;
   const answer = answers[questionId];
   return answer === undefined ? null : answer;
 }
@@ -48,14 +107,15 @@ function answerTo(answers, questionId) {
 /**
  * Apply every rule; the person is eligible only when every rule passes.
  *
- * @param {object} ruleSet the force's RuleSet JSON
- * @param {{dateOfBirth: string, encounterDate: string, answers: object,
+ * @param {RuleSet} ruleSet the force's RuleSet JSON
+ * @param {{dateOfBirth: string, encounterDate: string, answers: Answers,
  *          barredUntil: string|null, barredIndefinitely?: boolean}} facts
- * @returns the Decision, shaped exactly like the server's JSON
+ * @returns {Decision} the Decision, shaped exactly like the server's JSON
  */
 export function evaluate(ruleSet, facts) {
   const { dateOfBirth, encounterDate, answers, barredUntil = null } = facts;
   const barredIndefinitely = Boolean(facts.barredIndefinitely);
+  /** @type {RuleResult[]} */
   const results = [];
   for (const rule of ruleSet.rules) {
     if (rule.kind === 'answer') {
@@ -96,10 +156,12 @@ export function evaluate(ruleSet, facts) {
     }
   }
   const failed = results
-    .map((r, i) => [r, ruleSet.rules[i].kind === 'bar'])
+    .map((r, i) => /** @type {[RuleResult, boolean]} */ ([r, ruleSet.rules[i].kind === 'bar']))
     .filter(([r]) => r.status === 'fail');
   const unanswered = results.filter((r) => r.status === 'unanswered');
+  /** @type {Decision['outcome']} */
   let outcome;
+  /** @type {string[]} */
   let reasons = [];
   if (failed.length) {
     outcome = 'not_eligible';

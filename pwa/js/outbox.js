@@ -21,6 +21,56 @@
 
 import { transaction } from './db.js';
 
+/** @typedef {import('./api.js').Problem} Problem */
+/**
+ * The API's ReferralIn, as sent (optional fields left empty are not sent).
+ * @typedef {object} ReferralBody
+ * @property {Record<string, unknown> & {given_name: string, family_name: string, date_of_birth: string}} person
+ * @property {{occurred_at: string, area: string, place?: string, origin: string, crime_reference?: string}} encounter
+ * @property {{substance: string, estimated_quantity: number, unit: string, description?: string}[]} substances
+ * @property {string} [main_substance]
+ * @property {Record<string, boolean>} answers
+ * @property {{agrees_to_engage: boolean, consents_to_share_contact: boolean, recorded_at: string}} agreement
+ */
+
+/**
+ * An entry of the outbox. Which fields it has depends on its state (see above): a sent entry
+ * and a removal note have no `body`.
+ * @typedef {object} Entry
+ * @property {string} id the client-made UUID, also the Idempotency-Key
+ * @property {string} officer the subject of the officer who made it
+ * @property {'queued' | 'sent' | 'refused' | 'removed'} state
+ * @property {string} created_at
+ * @property {string} [updated_at]
+ * @property {number} [attempts]
+ * @property {string | null} [last_error]
+ * @property {string} [last_attempt_at]
+ * @property {ReferralBody} [body] the referral as it is sent (queued and refused only)
+ * @property {string} [sent_at]
+ * @property {string} [referral_id]
+ * @property {string} [reference]
+ * @property {number} [suggested_outcome_code]
+ * @property {string} [refused_at]
+ * @property {StoredProblem} [problem] why it was refused
+ * @property {'too-old' | 'refused'} [reason] why a removal note's entry was removed
+ * @property {string} [removed_at]
+ * @property {string} [encounter_at]
+ * @property {boolean} [shown] a removal note the officer has been shown (in memory only)
+ */
+
+/**
+ * A refusal as it is kept against its entry.
+ * @typedef {object} StoredProblem
+ * @property {string | null} type
+ * @property {string} title
+ * @property {string} detail
+ * @property {string[]} reasons
+ * @property {string | null} not_before
+ * @property {{field: string, message: string}[]} errors
+ */
+
+/** What the server answers to a referral it accepts. @typedef {{id: string, reference: string, suggested_outcome_code: number}} Created */
+
 const DAY_MS = 24 * 3600 * 1000;
 
 export const SENT_KEEP_DAYS = 7;
@@ -39,9 +89,14 @@ export function newId() {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** Queue a referral for the officer (their token subject). Resolves once it is on disk. */
+/**
+ * Queue a referral for the officer (their token subject). Resolves once it is on disk.
+ * @param {{body: ReferralBody, officer: string}} referral
+ * @returns {Promise<Entry>}
+ */
 export async function enqueue({ body, officer }) {
   const now = new Date().toISOString();
+  /** @type {Entry} */
   const entry = {
     id: newId(),
     officer,
@@ -56,7 +111,10 @@ export async function enqueue({ body, officer }) {
   return entry;
 }
 
-/** Every entry on the phone, oldest first (the order they are sent in). */
+/**
+ * Every entry on the phone, oldest first (the order they are sent in).
+ * @returns {Promise<Entry[]>}
+ */
 export async function all() {
   const entries = await transaction('outbox', 'readonly', ({ outbox }, p) =>
     p(outbox.index('by_created').getAll()),
@@ -64,6 +122,10 @@ export async function all() {
   return entries;
 }
 
+/**
+ * @param {string} id
+ * @returns {Promise<Entry | undefined>}
+ */
 export async function get(id) {
   return transaction('outbox', 'readonly', ({ outbox }, p) => p(outbox.get(id)));
 }
@@ -71,9 +133,13 @@ export async function get(id) {
 /**
  * Change one entry inside a transaction, so two writers cannot lose each other's update.
  * `change` returns null to leave the entry as it is.
+ * @param {string} id
+ * @param {(entry: Entry) => Entry | null} change
+ * @returns {Promise<Entry | null>}
  */
 async function update(id, change) {
   return transaction('outbox', 'readwrite', async ({ outbox }, p) => {
+    /** @type {Entry | undefined} */
     const entry = await p(outbox.get(id));
     if (!entry) return null;
     const next = change(entry);
@@ -83,7 +149,11 @@ async function update(id, change) {
   });
 }
 
-/** The server has it: keep the reference, drop the person's details. */
+/**
+ * The server has it: keep the reference, drop the person's details.
+ * @param {string} id
+ * @param {Created} created
+ */
 export function markSent(id, created) {
   return update(id, (entry) => ({
     id: entry.id,
@@ -102,6 +172,8 @@ export function markSent(id, created) {
 /**
  * The server refused it for good: keep it (and the details) so the officer can act, for
  * REFUSED_KEEP_DAYS from now.
+ * @param {string} id
+ * @param {Problem} problem
  */
 export function markRefused(id, problem) {
   const now = new Date().toISOString();
@@ -111,7 +183,7 @@ export function markRefused(id, problem) {
     state: 'refused',
     updated_at: now,
     refused_at: now,
-    attempts: entry.attempts + 1,
+    attempts: (entry.attempts || 0) + 1,
     problem: {
       type: problem.type ?? null,
       title: problem.title ?? 'Not accepted',
@@ -123,17 +195,22 @@ export function markRefused(id, problem) {
   }));
 }
 
-/** A try that did not reach a decision (no signal, server busy): it stays queued. */
+/**
+ * A try that did not reach a decision (no signal, server busy): it stays queued.
+ * @param {string} id
+ * @param {string} error
+ */
 export function noteAttempt(id, error) {
   return update(id, (entry) => entry.state !== 'queued' ? null : ({
     ...entry,
-    attempts: entry.attempts + 1,
+    attempts: (entry.attempts || 0) + 1,
     last_error: error,
     last_attempt_at: new Date().toISOString(),
     updated_at: new Date().toISOString(),
   }));
 }
 
+/** @param {string} id */
 export async function discard(id) {
   await transaction('outbox', 'readwrite', ({ outbox }, p) => p(outbox.delete(id)));
 }
@@ -141,32 +218,42 @@ export async function discard(id) {
 /**
  * When a refused entry's details leave the phone. Entries refused before `refused_at` was
  * recorded were last changed by their refusal, so `updated_at` stands in for it.
+ * @param {Entry} entry
  */
 export function refusedUntil(entry) {
-  const refused = Date.parse(entry.refused_at || entry.updated_at);
+  const refused = Date.parse(entry.refused_at || entry.updated_at || '');
   return Number.isNaN(refused) ? null : new Date(refused + REFUSED_KEEP_DAYS * DAY_MS).toISOString();
 }
 
-/** When the encounter of a queued entry happened (when it was queued, if that is unreadable). */
+/**
+ * When the encounter of a queued entry happened (when it was queued, if that is unreadable).
+ * @param {Entry} entry
+ */
 function encounterTime(entry) {
-  const occurred = Date.parse(entry.body?.encounter?.occurred_at);
+  const occurred = Date.parse(entry.body?.encounter?.occurred_at ?? '');
   return Number.isNaN(occurred) ? Date.parse(entry.created_at) : occurred;
 }
 
-/** What the retention rule does with an entry now: null (keep), 'delete', or a removal reason. */
+/**
+ * What the retention rule does with an entry now: null (keep), 'delete', or a removal reason.
+ * @param {Entry} entry
+ * @param {number} now
+ * @returns {'delete' | 'refused' | 'too-old' | null}
+ */
 function retentionOf(entry, now) {
+  /** @type {(time: number, days: number) => boolean} */
   const olderThan = (time, days) => !Number.isNaN(time) && time < now - days * DAY_MS;
   switch (entry.state) {
     case 'sent':
-      return olderThan(Date.parse(entry.sent_at), SENT_KEEP_DAYS) ? 'delete' : null;
+      return olderThan(Date.parse(entry.sent_at ?? ''), SENT_KEEP_DAYS) ? 'delete' : null;
     case 'refused':
-      return olderThan(Date.parse(entry.refused_at || entry.updated_at), REFUSED_KEEP_DAYS)
+      return olderThan(Date.parse(entry.refused_at || entry.updated_at || ''), REFUSED_KEEP_DAYS)
         ? 'refused'
         : null;
     case 'queued':
       return olderThan(encounterTime(entry), MAX_ENCOUNTER_AGE_DAYS) ? 'too-old' : null;
     case 'removed':
-      return olderThan(Date.parse(entry.removed_at), REMOVAL_NOTE_KEEP_DAYS) ? 'delete' : null;
+      return olderThan(Date.parse(entry.removed_at ?? ''), REMOVAL_NOTE_KEEP_DAYS) ? 'delete' : null;
     default:
       return null;
   }
@@ -175,10 +262,13 @@ function retentionOf(entry, now) {
 /**
  * Apply the retention rule to every entry on the phone, whoever made it (see the top of this
  * file). Resolves with the notes left for entries removed now.
+ * @returns {Promise<Entry[]>}
  */
 export async function applyRetention(now = Date.now()) {
   return transaction('outbox', 'readwrite', async ({ outbox }, p) => {
+    /** @type {Entry[]} */
     const entries = await p(outbox.getAll());
+    /** @type {Entry[]} */
     const notes = [];
     for (const entry of entries) {
       const reason = retentionOf(entry, now);
@@ -188,6 +278,7 @@ export async function applyRetention(now = Date.now()) {
         continue;
       }
       // put replaces the whole entry: the body (the person) and the problem are gone
+      /** @type {Entry} */
       const note = {
         id: entry.id,
         officer: entry.officer,
@@ -204,7 +295,10 @@ export async function applyRetention(now = Date.now()) {
   });
 }
 
-/** The officer has been told of these removals: forget the notes. */
+/**
+ * The officer has been told of these removals: forget the notes.
+ * @param {string[]} ids
+ */
 export async function forgetRemovalNotes(ids) {
   await transaction('outbox', 'readwrite', async ({ outbox }, p) => {
     for (const id of ids) {

@@ -29,6 +29,26 @@ export function announce(detail = {}) {
   }
 }
 
+/** @typedef {import('./outbox.js').Entry} Entry */
+/** @typedef {import('./api.js').Problem} Problem */
+/**
+ * How one attempt ended.
+ * @typedef {{kind: 'sent', created: import('./outbox.js').Created}
+ *   | {kind: 'offline', error: NetworkError}
+ *   | {kind: 'signed-out' | 'later' | 'refused', problem: Problem}} Attempt
+ */
+/**
+ * What a run did, and why it stopped early if it did.
+ * @typedef {{sent: number, refused: number, waiting: number,
+ *   stopped: 'offline' | 'signed-out' | 'later' | null}} Summary
+ */
+/** Whose queue to send, with whose token. @typedef {{token: string | null | undefined, officer: string | null | undefined}} Sender */
+
+/**
+ * @param {Entry} entry
+ * @param {string} token
+ * @returns {Promise<Attempt>}
+ */
 async function sendOne(entry, token) {
   let response;
   try {
@@ -55,7 +75,12 @@ async function sendOne(entry, token) {
   return { kind: 'refused', problem };
 }
 
+/**
+ * @param {{token: string, officer: string}} sender
+ * @returns {Promise<Summary>}
+ */
 async function run({ token, officer }) {
+  /** @type {Summary} */
   const summary = { sent: 0, refused: 0, waiting: 0, stopped: null };
   const waiting = (await outbox.all()).filter(
     (entry) => entry.state === 'queued' && entry.officer === officer,
@@ -89,6 +114,8 @@ async function run({ token, officer }) {
 /**
  * Send the officer's queued referrals. Only entries made by this officer are sent with their
  * token: a colleague signing in on the same phone must not submit someone else's referral.
+ * @param {Sender} sender
+ * @returns {Promise<Summary>}
  */
 export async function flush({ token, officer }) {
   if (!token || !officer) return { sent: 0, refused: 0, waiting: 0, stopped: 'signed-out' };

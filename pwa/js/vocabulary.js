@@ -4,7 +4,13 @@
 // full wording of the 2021 census 18+1 ethnicity question and the police IC codes, because an
 // officer reading a choice aloud to the person must read the real category, not an abbreviation.
 
-/** Self-defined ethnicity: the 2021 census 18+1 categories, grouped as the census asks them. */
+/** A code and the words the officer sees for it. @typedef {[string, string]} Choice */
+/** Choices under a heading, as a select's optgroup. @typedef {{group: string, options: Choice[]}} ChoiceGroup */
+
+/**
+ * Self-defined ethnicity: the 2021 census 18+1 categories, grouped as the census asks them.
+ * @type {ChoiceGroup[]}
+ */
 export const SELF_DEFINED_ETHNICITY = [
   {
     group: 'White',
@@ -52,7 +58,10 @@ export const SELF_DEFINED_ETHNICITY = [
   { group: 'Not stated', options: [['NS', 'Not stated (the person chose not to say)']] },
 ];
 
-/** The officer's observation, separate from how the person defines themself. */
+/**
+ * The officer's observation, separate from how the person defines themself.
+ * @type {Choice[]}
+ */
 export const OBSERVED_ETHNICITY = [
   ['IC1', 'IC1 White – North European'],
   ['IC2', 'IC2 White – South European'],
@@ -63,6 +72,7 @@ export const OBSERVED_ETHNICITY = [
   ['IC9', 'IC9 Unknown'],
 ];
 
+/** @type {Choice[]} */
 export const GENDER = [
   ['female', 'Female'],
   ['male', 'Male'],
@@ -71,11 +81,13 @@ export const GENDER = [
   ['not_stated', 'Not stated'],
 ];
 
+/** @type {Choice[]} */
 export const ORIGIN = [
   ['stop_and_search', 'Stop and search'],
   ['other', 'Other (for example, called to an incident)'],
 ];
 
+/** @type {Choice[]} */
 export const SUBSTANCES = [
   ['cannabis', 'Cannabis'],
   ['cocaine', 'Cocaine'],
@@ -88,6 +100,7 @@ export const SUBSTANCES = [
   ['other', 'Other'],
 ];
 
+/** @type {Choice[]} */
 export const UNITS = [
   ['g', 'grams'],
   ['mg', 'milligrams'],
@@ -98,7 +111,10 @@ export const UNITS = [
   ['items', 'items'],
 ];
 
-/** A sensible first unit for each substance, so the common case needs no extra tap. */
+/**
+ * A sensible first unit for each substance, so the common case needs no extra tap.
+ * @type {Record<string, string>}
+ */
 export const USUAL_UNIT = {
   cannabis: 'g',
   cocaine: 'g',
@@ -111,7 +127,10 @@ export const USUAL_UNIT = {
   other: 'items',
 };
 
-/** Languages most often needed in England and Wales, as BCP 47 tags the API accepts. */
+/**
+ * Languages most often needed in England and Wales, as BCP 47 tags the API accepts.
+ * @type {Choice[]}
+ */
 export const LANGUAGES = [
   ['en', 'English'],
   ['cy', 'Welsh'],
@@ -140,7 +159,10 @@ export const LANGUAGES = [
   ['vi', 'Vietnamese'],
 ];
 
-/** Engagement as the police see it (from the API), and how prominent each should look. */
+/**
+ * Engagement as the police see it (from the API), and how prominent each should look.
+ * @type {Record<string, string>}
+ */
 export const ENGAGEMENT_TONE = {
   'not yet contacted': 'neutral',
   contacted: 'progress',
@@ -151,15 +173,25 @@ export const ENGAGEMENT_TONE = {
   withdrawn: 'neutral',
 };
 
+/**
+ * The words for a code, or the code itself when it is not in the list.
+ * @param {Choice[]} pairs
+ * @param {string | null | undefined} code
+ * @returns {string}
+ */
 export function labelOf(pairs, code) {
   const found = pairs.find(([value]) => value === code);
-  return found ? found[1] : code;
+  return found ? found[1] : (code ?? '');
 }
 
+/**
+ * @param {string | null | undefined} code
+ * @returns {string}
+ */
 export function ethnicityLabel(code) {
   for (const { group, options } of SELF_DEFINED_ETHNICITY) {
     const found = options.find(([value]) => value === code);
     if (found) return code === 'NS' ? found[1] : `${group}: ${found[1]}`;
   }
-  return code;
+  return code ?? '';
 }
