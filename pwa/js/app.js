@@ -26,6 +26,7 @@ import {
   fromBody,
   newDraft,
   removeSubstance,
+  restoreDraft,
   stepOfField,
   toBody,
   validateStep,
@@ -622,7 +623,7 @@ async function start() {
       (await auth.refreshSession(state.config, state.session).catch(() => null)) || state.session;
   }
   try {
-    state.draft = JSON.parse(sessionStorage.getItem(DRAFT_KEY) || 'null');
+    state.draft = restoreDraft(JSON.parse(sessionStorage.getItem(DRAFT_KEY) || 'null'));
   } catch {
     state.draft = null;
   }

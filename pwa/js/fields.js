@@ -234,6 +234,60 @@ export class FieldKit {
   }
 
   /**
+   * A date a person remembers (a date of birth), typed as day, month and year in three numeric
+   * fields, as the GOV.UK Design System asks it: the same in every browser and locale, where a
+   * date picker shows the browser's own order and scrolls decades to reach a birth year. The
+   * parts are kept at `<path>_parts.day` and so on; errors are named by `path`, and the day
+   * field carries its id, so a summary's link lands on it.
+   * @param {string} path the date's path (`person.date_of_birth`)
+   * @param {string} legend
+   * @param {{hint?: string}} [options]
+   */
+  dateParts(path, legend, options = {}) {
+    const { hint = 'For example, 27 3 2007' } = options;
+    const id = idFor(path);
+    const invalid = this.errors[path] ? 'true' : null;
+    const parts = /** @type {const} */ ([
+      ['day', 'Day', id, 'input--2'],
+      ['month', 'Month', `${id}-month`, 'input--2'],
+      ['year', 'Year', `${id}-year`, 'input--4'],
+    ]);
+    const items = parts.map(([part, label, inputId, width]) => {
+      const partPath = `${path}_parts.${part}`;
+      return h(
+        'div',
+        { class: 'date-input__item' },
+        h('label', { class: 'label date-input__label', for: inputId }, label),
+        h('input', {
+          id: inputId,
+          name: partPath,
+          type: 'text',
+          inputmode: 'numeric',
+          autocomplete: 'off',
+          spellcheck: 'false',
+          class: `input ${width}`,
+          required: true,
+          'aria-invalid': invalid,
+          value: this.value(partPath) ?? '',
+          oninput: (/** @type {Event} */ event) => this.change(partPath, inputValue(event)),
+        }),
+      );
+    });
+    return h(
+      'fieldset',
+      {
+        class: `field fieldset${this.errors[path] ? ' field--error' : ''}`,
+        dataset: { field: path },
+        'aria-describedby': this.describedBy(path, hint),
+      },
+      h('legend', { class: 'legend' }, legend),
+      this.hint(path, hint),
+      this.error(path),
+      h('div', { class: 'date-input' }, items),
+    );
+  }
+
+  /**
    * A drop-down; `choices` is [[code, label]] or [{group, options: [[code, label]]}].
    * @param {string} path
    * @param {string} label

@@ -18,7 +18,8 @@ import { USUAL_UNIT } from './vocabulary.js';
  * @typedef {object} DraftPerson
  * @property {string} given_name
  * @property {string} family_name
- * @property {string} date_of_birth YYYY-MM-DD, or '' until given
+ * @property {string} date_of_birth YYYY-MM-DD, or '' until the parts make a real date
+ * @property {DateParts} date_of_birth_parts the date as typed, day, month and year
  * @property {string | null} gender
  * @property {string | null} self_defined_ethnicity
  * @property {string | null} observed_ethnicity
@@ -29,6 +30,7 @@ import { USUAL_UNIT } from './vocabulary.js';
  * @property {boolean} interpreter_needed
  * @property {boolean} easy_read
  */
+/** A date as a person says it, typed in three fields. @typedef {{day: string, month: string, year: string}} DateParts */
 /**
  * @typedef {object} DraftEncounter
  * @property {string} occurred_at the value of a datetime-local input, on the phone's clock
@@ -159,6 +161,7 @@ export function newDraft(now = new Date()) {
       given_name: '',
       family_name: '',
       date_of_birth: '',
+      date_of_birth_parts: { day: '', month: '', year: '' },
       gender: null,
       self_defined_ethnicity: null,
       observed_ethnicity: null,
@@ -196,6 +199,9 @@ export function newDraft(now = new Date()) {
  */
 export function changeDraft(draft, path, value, now = new Date()) {
   setPath(draft, path, value);
+  if (path.startsWith('person.date_of_birth_parts.')) {
+    draft.person.date_of_birth = dateFromParts(draft.person.date_of_birth_parts) || '';
+  }
   if (path.startsWith('agreement.')) {
     const a = draft.agreement;
     a.recorded_at =
@@ -208,6 +214,65 @@ export function changeDraft(draft, path, value, now = new Date()) {
     const item = draft.substances[Number(substance[1])];
     if (item.substance && !item.unit) item.unit = USUAL_UNIT[item.substance] ?? null;
   }
+}
+
+const DAY_OR_MONTH = /^\d{1,2}$/;
+const YEAR = /^\d{4}$/;
+
+/**
+ * The ISO date (YYYY-MM-DD) the parts make, or null when they make no real date.
+ * @param {DateParts} parts
+ * @returns {string | null}
+ */
+export function dateFromParts({ day, month, year }) {
+  const [d, m, y] = [day.trim(), month.trim(), year.trim()];
+  if (!DAY_OR_MONTH.test(d) || !DAY_OR_MONTH.test(m) || !YEAR.test(y)) return null;
+  const date = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
+  // 31 2 2001 rolls over to March: not a real date
+  if (date.getUTCDate() !== Number(d) || date.getUTCMonth() !== Number(m) - 1) return null;
+  return `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`;
+}
+
+/**
+ * The parts of an ISO date, as a person would type them ("27", "3", "2007").
+ * @param {string | null | undefined} isoDate
+ * @returns {DateParts}
+ */
+export function partsOfDate(isoDate) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(isoDate || '');
+  if (!match) return { day: '', month: '', year: '' };
+  return { day: String(Number(match[3])), month: String(Number(match[2])), year: match[1] };
+}
+
+/**
+ * What is wrong with a date of birth as typed, in the GOV.UK Design System's words; null when
+ * it is a real date (whether it is in the past is checked with the others).
+ * @param {DateParts} parts
+ */
+function datePartsProblem(parts) {
+  const names = /** @type {const} */ (['day', 'month', 'year']);
+  const missing = names.filter((name) => !parts[name].trim());
+  if (missing.length === 3) return 'Enter their date of birth';
+  if (missing.length) {
+    return `Date of birth must include a ${missing.join(' and ')}`;
+  }
+  const year = parts.year.trim();
+  if (/^\d+$/.test(year) && !YEAR.test(year)) return 'Year must include 4 numbers';
+  return dateFromParts(parts) ? null : 'Date of birth must be a real date';
+}
+
+/**
+ * A draft kept in this tab by an earlier version of the app, completed with what it lacks.
+ * @param {Partial<Draft> | null} stored
+ * @returns {Draft | null}
+ */
+export function restoreDraft(stored) {
+  if (!stored || typeof stored !== 'object' || !stored.person) return null;
+  const draft = /** @type {Draft} */ (stored);
+  if (!draft.person.date_of_birth_parts) {
+    draft.person.date_of_birth_parts = partsOfDate(draft.person.date_of_birth);
+  }
+  return draft;
 }
 
 /** @param {Draft} draft */
@@ -384,6 +449,7 @@ export function toBody(draft) {
 export function fromBody(body) {
   const draft = newDraft();
   Object.assign(draft.person, body.person);
+  draft.person.date_of_birth_parts = partsOfDate(body.person.date_of_birth);
   for (const key of /** @type {const} */ (['phone', 'email', 'postcode'])) {
     draft.person[key] = /** @type {string | undefined} */ (body.person[key]) ?? '';
   }
@@ -424,12 +490,13 @@ const CHECKS = {
     else if (trimmed(p.given_name).length > 100) errors['person.given_name'] = 'Use 100 characters or fewer';
     if (!trimmed(p.family_name)) errors['person.family_name'] = 'Enter their last name';
     else if (trimmed(p.family_name).length > 100) errors['person.family_name'] = 'Use 100 characters or fewer';
-    if (!p.date_of_birth) {
-      errors['person.date_of_birth'] = 'Choose their date of birth';
+    const dateProblem = datePartsProblem(p.date_of_birth_parts);
+    if (dateProblem) {
+      errors['person.date_of_birth'] = dateProblem;
     } else {
       const day = encounterDay(draft) || schemeDay(new Date());
       if (p.date_of_birth > localDateValue(new Date())) {
-        errors['person.date_of_birth'] = 'Date of birth cannot be in the future';
+        errors['person.date_of_birth'] = 'Date of birth must be in the past';
       } else if (ageOnDay(p.date_of_birth, day) > MAX_AGE_YEARS) {
         errors['person.date_of_birth'] = `That gives an age over ${MAX_AGE_YEARS}; check the year`;
       }

@@ -319,10 +319,19 @@ def radio(page: Any, group_label: str, option: str) -> None:
     page.get_by_role("group", name=group_label).get_by_label(option, exact=True).check()
 
 
+def fill_date_of_birth(page: Any, iso_date: str) -> None:
+    """Type a date of birth as a person says it: day, month and year, in their own fields."""
+    year, month, day = iso_date.split("-")
+    group = page.get_by_role("group", name="Date of birth")
+    group.get_by_label("Day").fill(str(int(day)))
+    group.get_by_label("Month").fill(str(int(month)))
+    group.get_by_label("Year").fill(year)
+
+
 def fill_person(page: Any, person: Person) -> None:
     page.get_by_label("First name").fill(person.given_name)
     page.get_by_label("Last name").fill(person.family_name)
-    page.get_by_label("Date of birth").fill(person.date_of_birth)
+    fill_date_of_birth(page, person.date_of_birth)
     radio(page, "Gender", person.gender)
     page.get_by_label("Ethnic group, as the person describes it").select_option(person.ethnicity)
     radio(page, "Ethnicity you observed (IC code)", person.observed)

@@ -64,15 +64,18 @@ def test_focus_starts_at_the_heading_and_follows_the_form(page: Any, portal: Por
             "document.activeElement.id || document.activeElement.name"
             " || document.activeElement.textContent.trim()"
         )
-        # a date input's day, month and year each take a stop: count the input once
+        # count each control once, however many stops it takes
         if not order or order[-1] != focused:
             order.append(focused)
-    assert order[:6] == [
+    assert order[:8] == [
         "f-person-given-name",
         "f-person-family-name",
+        # the date of birth is typed as day, month and year, in that order
         "f-person-date-of-birth",
+        "f-person-date-of-birth-month",
+        "f-person-date-of-birth-year",
         "f-person-gender",
         "f-person-self-defined-ethnicity",
         "f-person-observed-ethnicity",
     ]
-    assert order[6] == "continue"
+    assert order[8] == "continue"

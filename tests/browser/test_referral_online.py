@@ -42,7 +42,7 @@ def test_a_referral_made_online_reaches_referral_api(page: Any, portal: Portal) 
     described = page.locator("#f-person-given-name").get_attribute("aria-describedby")
     assert page.locator(f"#{described}").inner_text().endswith("Enter their first name")
     assert (
-        "Choose their date of birth"
+        "Enter their date of birth"
         in page.locator("[data-field='person.date_of_birth']").inner_text()
     )
     # the summary takes focus so a screen reader announces it at once

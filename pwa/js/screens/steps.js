@@ -8,7 +8,6 @@ import {
   capitalise,
   evaluateDraft,
   localDateTimeValue,
-  localDateValue,
 } from '../referral.js';
 import {
   GENDER,
@@ -141,12 +140,10 @@ function questionNote(ruleSet, decision, questionId, answer) {
 /** @type {Record<StepId, StepRenderer>} */
 const RENDER = {
   person(kit) {
-    const today = localDateValue(new Date());
-    const earliest = `${Number(today.slice(0, 4)) - 120}${today.slice(4)}`;
     return [
       kit.text('person.given_name', 'First name', { autocomplete: 'off', spellcheck: false }),
       kit.text('person.family_name', 'Last name', { autocomplete: 'off', spellcheck: false }),
-      kit.date('person.date_of_birth', 'Date of birth', { min: earliest, max: today }),
+      kit.dateParts('person.date_of_birth', 'Date of birth'),
       kit.radios('person.gender', 'Gender', GENDER),
       kit.select(
         'person.self_defined_ethnicity',

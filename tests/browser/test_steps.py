@@ -1,0 +1,107 @@
+"""The steps as the officer meets them: an honest end when the person is not eligible, no step
+reached before the ones it depends on, dates of birth as people say them, and words, not codes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from portal_driver import (
+    ANSWERS_ELIGIBLE,
+    Person,
+    Portal,
+    agree,
+    answer,
+    capture,
+    continue_,
+    fill_contact,
+    fill_encounter,
+    fill_person,
+    fill_substances,
+    heading,
+    open_portal,
+    sign_in,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def to_eligibility(page: Any, person: Person) -> None:
+    page.get_by_role("link", name="Start a new referral").click()
+    fill_person(page, person)
+    continue_(page)
+    fill_contact(page, person)
+    continue_(page)
+    fill_encounter(page)
+    continue_(page)
+    fill_substances(page)
+    continue_(page)
+    heading(page, "Eligibility")
+
+
+def draft(page: Any) -> Any:
+    return json.loads(page.evaluate("sessionStorage.getItem('diversion.draft') || 'null'"))
+
+
+def test_the_date_of_birth_is_asked_as_day_month_and_year(page: Any, portal: Portal) -> None:
+    open_portal(page, portal)
+    sign_in(page)
+    page.get_by_role("link", name="Start a new referral").click()
+    heading(page, "The person")
+    group = page.get_by_role("group", name="Date of birth")
+    assert "For example, 27 3 2007" in group.inner_text()
+    inputs = group.locator("input")
+    assert inputs.count() == 3
+    for index, label in enumerate(["Day", "Month", "Year"]):
+        field = inputs.nth(index)
+        assert field.get_attribute("inputmode") == "numeric"
+        assert field.get_attribute("type") == "text"
+        assert field.evaluate("(el) => el.labels[0].textContent.trim()") == label
+    hint_id = page.locator("#f-person-date-of-birth-hint").get_attribute("id")
+    assert hint_id in (group.get_attribute("aria-describedby") or "")
+
+    # each wrong date is named for what is wrong with it
+    for day, month, year, message in [
+        ("", "", "", "Enter their date of birth"),
+        ("27", "", "2001", "Date of birth must include a month"),
+        ("31", "2", "2001", "Date of birth must be a real date"),
+        ("27", "3", "01", "Year must include 4 numbers"),
+        ("1", "1", "2999", "Date of birth must be in the past"),
+    ]:
+        group.get_by_label("Day").fill(day)
+        group.get_by_label("Month").fill(month)
+        group.get_by_label("Year").fill(year)
+        continue_(page)
+        page.locator("#error-summary").wait_for()
+        assert message in page.locator("[data-field='person.date_of_birth']").inner_text(), message
+        assert message in page.locator("#error-summary").inner_text()
+    capture(page, "53-date-of-birth-error")
+    # the summary's link goes to the date's first field
+    page.locator("#error-summary a", has_text="in the past").click()
+    assert page.evaluate("document.activeElement.id") == "f-person-date-of-birth"
+
+    person = Person(family_name="Born", date_of_birth="2001-03-27")
+    fill_person(page, person)
+    assert draft(page)["person"]["date_of_birth"] == "2001-03-27"
+    continue_(page)
+    fill_contact(page, person)
+    continue_(page)
+    fill_encounter(page)
+    continue_(page)
+    fill_substances(page)
+    continue_(page)
+    answer(page, ANSWERS_ELIGIBLE)
+    continue_(page)
+    agree(page)
+    continue_(page)
+    heading(page, "Check and submit")
+    person_section = page.locator("section").filter(
+        has=page.get_by_role("heading", level=2, name="The person", exact=True)
+    )
+    assert "27 March 2001" in person_section.inner_text()
+    # going back shows the date as it was typed
+    person_section.get_by_role("link", name="Change").click()
+    heading(page, "The person")
+    month = page.get_by_role("group", name="Date of birth").get_by_label("Month")
+    assert month.input_value() == "3"
