@@ -71,6 +71,7 @@ import { CHANNEL, flush } from './sync.js';
  * @property {number} waitingCount queued entries on the phone, whoever made them
  * @property {boolean} online
  * @property {string | null} signInError
+ * @property {'referral-ended' | null} notice told once on home, until the officer moves on
  * @property {string | null} pendingFocus the id to focus after the next render
  * @property {string | null} route
  */
@@ -107,6 +108,7 @@ const state = {
   waitingCount: 0,
   online: navigator.onLine,
   signInError: null,
+  notice: null,
   pendingFocus: null,
   route: null,
 };
@@ -155,6 +157,13 @@ function forgetDraft() {
 function discardDraft() {
   forgetDraft();
   render();
+}
+
+/** The person cannot be referred: what was entered leaves the phone, and home says so. */
+function endReferral() {
+  forgetDraft();
+  state.notice = 'referral-ended';
+  navigate('#/');
 }
 
 /**
@@ -350,6 +359,7 @@ async function signOut() {
   state.session = null;
   forgetDraft();
   state.removals = [];
+  state.notice = null;
   if (url) {
     location.assign(url);
     return;
@@ -518,6 +528,7 @@ function screenFor(route) {
         redraw: redrawStep,
         continueFrom,
         submit: submitDraft,
+        endReferral,
         checkWithServer,
       },
     );
@@ -531,7 +542,13 @@ function screenFor(route) {
   }
   if (section === 'referrals') return myReferralsScreen({ loadMyReferrals });
   return homeScreen(
-    { draft: state.draft, entries: state.entries, removals: state.removals, online: state.online },
+    {
+      draft: state.draft,
+      entries: state.entries,
+      removals: state.removals,
+      online: state.online,
+      notice: state.notice,
+    },
     { ...outboxActions, startReferral, discardDraft, removalsShown, dismissRemovals },
   );
 }
@@ -542,6 +559,7 @@ function render({ keepFocus = false } = {}) {
   const focusedId = keepFocus ? document.activeElement?.id : null;
   const changedRoute = route !== state.route;
   state.route = route;
+  if (changedRoute && route !== '#/') state.notice = null;
   renderHeader();
   const screen = screenFor(route);
   mount(main, screen);

@@ -68,10 +68,10 @@ def test_an_ineligible_person_is_told_why_before_anything_is_submitted(
     answer(page, {"Is there another offence at this encounter that needs an arrest?": "No"})
     capture(page, "30-not-eligible")
 
-    # the referral cannot go further
-    continue_(page)
-    page.locator("#error-summary").wait_for()
-    assert "Not eligible: indicators of supply" in page.locator("#error-summary").inner_text()
+    # the referral cannot go further: no Continue, only the end of it
+    assert page.locator("#continue").count() == 0
+    assert page.get_by_role("button", name="End the referral").is_visible()
+    assert "Not eligible: indicators of supply" in decision.inner_text()
     heading(page, "Eligibility")
     capture(page, "31-not-eligible-blocked")
 
@@ -102,8 +102,8 @@ def test_the_age_limit_is_explained_from_the_date_of_birth(page: Any, portal: Po
     )
     answer(page, ANSWERS_ELIGIBLE)
     assert "Not eligible for diversion" in page.locator("#decision").inner_text()
-    continue_(page)
-    page.locator("#error-summary").wait_for()
+    assert page.locator("#continue").count() == 0
+    page.get_by_role("button", name="End the referral").wait_for()
     capture(page, "32-too-young")
 
 

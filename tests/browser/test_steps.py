@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from portal_driver import (
     ANSWERS_ELIGIBLE,
+    PHONE,
     Person,
     Portal,
     agree,
@@ -21,6 +22,7 @@ from portal_driver import (
     fill_substances,
     heading,
     open_portal,
+    radio,
     sign_in,
 )
 
@@ -42,6 +44,58 @@ def to_eligibility(page: Any, person: Person) -> None:
 
 def draft(page: Any) -> Any:
     return json.loads(page.evaluate("sessionStorage.getItem('diversion.draft') || 'null'"))
+
+
+def test_not_eligible_says_so_and_ends_the_referral(page: Any, portal: Portal) -> None:
+    assert page.viewport_size == PHONE
+    open_portal(page, portal)
+    sign_in(page)
+    to_eligibility(page, Person(family_name="Supplier"))
+    answer(page, {**ANSWERS_ELIGIBLE, "Are there any indicators of supply?": "Yes"})
+    decision = page.locator("#decision")
+    assert "Not eligible for diversion" in decision.inner_text()
+    assert "Not eligible: indicators of supply" in decision.inner_text()
+    # no Continue to press again and again: ending the referral is what is offered
+    assert page.locator("#continue").count() == 0
+    end = page.get_by_role("button", name="End the referral")
+    assert end.is_visible()
+    capture(page, "50-not-eligible")
+
+    # a wrong answer can still be corrected: Continue comes back with eligibility
+    answer(page, {"Are there any indicators of supply?": "No"})
+    assert page.locator("#continue").is_visible()
+    assert page.get_by_role("button", name="End the referral").count() == 0
+    answer(page, {"Are there any indicators of supply?": "Yes"})
+
+    end.click()
+    heading(page, "Referrals")
+    notice = page.get_by_role("status").filter(has_text="referral was ended")
+    assert "Nothing was sent" in notice.inner_text()
+    assert "Supplier" not in page.locator("main").inner_text()
+    assert draft(page) is None
+    capture(page, "51-referral-ended")
+    assert portal.referral_count() == 0
+
+
+def test_a_person_who_does_not_agree_ends_the_referral_too(page: Any, portal: Portal) -> None:
+    open_portal(page, portal)
+    sign_in(page)
+    to_eligibility(page, Person(family_name="Declines"))
+    answer(page, ANSWERS_ELIGIBLE)
+    continue_(page)
+    heading(page, "Agreement and consent")
+    radio(page, "Does the person agree to engage with the drug intervention?", "No")
+    radio(
+        page,
+        "Does the person agree to their contact details being shared with the drug service?",
+        "Yes",
+    )
+    assert "does not agree to engage" in page.locator("#decision").inner_text()
+    assert page.locator("#continue").count() == 0
+    capture(page, "52-does-not-agree")
+    page.get_by_role("button", name="End the referral").click()
+    heading(page, "Referrals")
+    assert draft(page) is None
 
 
 def test_the_date_of_birth_is_asked_as_day_month_and_year(page: Any, portal: Portal) -> None:

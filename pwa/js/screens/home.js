@@ -12,6 +12,7 @@ import { outboxList } from './outbox-list.js';
  * @property {Entry[]} entries this officer's referrals on this phone
  * @property {Entry[]} removals notes of referrals the retention rule removed
  * @property {boolean} online
+ * @property {'referral-ended' | null} notice what just happened, said once
  */
 /**
  * What home may ask for.
@@ -73,13 +74,18 @@ function removalNotice(removals, actions) {
  * @param {HomeView} view
  * @param {HomeActions} actions
  */
-export function homeScreen({ draft, entries, removals, online }, actions) {
+export function homeScreen({ draft, entries, removals, online, notice }, actions) {
   const inProgress = draft && (draft.person.given_name || draft.person.family_name);
   const waiting = entries.filter((e) => e.state === 'queued').length;
   return h(
     'div',
     {},
     h('h1', { tabindex: '-1' }, 'Referrals'),
+    notice === 'referral-ended'
+      ? h('div', { class: 'notice', role: 'status', id: 'ended-notice' },
+          h('p', {}, 'The referral was ended and what you entered was deleted from this phone. Nothing was sent.'),
+          h('p', {}, 'Deal with the offence in the usual way.'))
+      : null,
     draft && inProgress
       ? h('div', { class: 'card' },
           h('h2', {}, 'Referral in progress'),

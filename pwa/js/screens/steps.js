@@ -48,6 +48,7 @@ import {
  * @property {(focusId: string | null) => void} redraw draw the step again, focusing an element
  * @property {(stepId: StepId) => void} continueFrom check the step, then go on or show why not
  * @property {() => Promise<void>} submit queue the referral and send it
+ * @property {() => void} endReferral the person cannot be referred: delete what was entered
  * @property {() => Promise<{eligible: boolean, reasons: string[]} | null>} checkWithServer
  */
 /** @typedef {(kit: FieldKit, view: StepView, actions: StepActions) => Child} StepRenderer */
@@ -97,7 +98,7 @@ function decisionPanel(decision, { pendingLabel = 'Answer each question to see t
       { class: 'decision decision--fail' },
       h('p', { class: 'decision__title' }, 'Not eligible for diversion'),
       h('ul', {}, decision.reasons.map((reason) => h('li', {}, capitalise(reason)))),
-      h('p', {}, 'Deal with the offence in the usual way. Nothing has been saved.'),
+      h('p', {}, 'Deal with the offence in the usual way. Nothing has been sent.'),
     );
   }
   if (decision.outcome === 'incomplete') {
@@ -425,6 +426,7 @@ export function stepScreen(stepId, view, actions) {
     const region = container.querySelector('#decision');
     if (!region || !ruleSet) return;
     const decision = evaluateDraft(ruleSet, draft);
+    container.querySelector('#step-actions')?.replaceChildren(...stepButtons());
     if (stepId === 'eligibility') {
       region.replaceChildren(decisionPanel(decision, { pendingLabel: 'Answer each question; the person’s agreement comes next.' }));
       for (const slot of container.querySelectorAll('.live-note')) {
@@ -453,6 +455,16 @@ export function stepScreen(stepId, view, actions) {
       : 'Save on this phone and send when online'
     : 'Continue';
 
+  /**
+   * Continue, or, once the answers say the person is not eligible, the end of the referral:
+   * pressing Continue would only show the same reason again.
+   */
+  function stepButtons() {
+    const decision = ruleSet && ENDS_HERE.includes(stepId) ? evaluateDraft(ruleSet, draft) : null;
+    if (decision?.outcome === 'not_eligible') return endButtons(actions);
+    return [h('button', { type: 'submit', class: 'button button--primary', id: 'continue' }, submitLabel)];
+  }
+
   container.replaceChildren(
   h('div', {},
     backLink(stepId),
@@ -464,8 +476,7 @@ export function stepScreen(stepId, view, actions) {
       'form',
       { novalidate: true, onsubmit: onSubmit, 'aria-labelledby': 'page-title' },
       RENDER[stepId](kit, view, actions),
-      h('div', { class: 'actions' },
-        h('button', { type: 'submit', class: 'button button--primary', id: 'continue' }, submitLabel)),
+      h('div', { class: 'actions', id: 'step-actions' }, stepButtons()),
     ),
     isReview && !view.online
       ? h('p', { class: 'hint' }, 'You are offline. The referral is kept safely on this phone and sent automatically, once, when there is signal.')
@@ -473,6 +484,28 @@ export function stepScreen(stepId, view, actions) {
   ));
   if (isReview) showServerCheck(container, actions);
   return container;
+}
+
+/** The steps whose answers can show the person is not eligible. */
+const ENDS_HERE = ['eligibility', 'agreement'];
+
+/**
+ * What a step offers when the person is not eligible: to end the referral, deleting what was
+ * entered (and, above it, the answers stay open to correct a mistake).
+ * @param {StepActions} actions
+ */
+function endButtons(actions) {
+  return [
+    h('p', { class: 'hint', id: 'end-hint' },
+      'Ending the referral deletes what you entered from this phone. If an answer was recorded wrongly, change it above.'),
+    h('button', {
+      type: 'button',
+      class: 'button button--primary',
+      id: 'end-referral',
+      'aria-describedby': 'end-hint',
+      onclick: () => actions.endReferral(),
+    }, 'End the referral'),
+  ];
 }
 
 /**
@@ -492,7 +525,9 @@ async function showServerCheck(container, actions) {
     note.replaceWith(
       h('div', { id: 'server-check', class: 'decision decision--fail' },
         h('p', { class: 'decision__title' }, 'Not eligible for diversion'),
-        h('ul', {}, decision.reasons.map((r) => h('li', {}, capitalise(r))))),
+        h('ul', {}, decision.reasons.map((r) => h('li', {}, capitalise(r)))),
+        h('p', {}, 'Deal with the offence in the usual way. Nothing has been sent.')),
     );
+    container.querySelector('#step-actions')?.replaceChildren(...endButtons(actions));
   }
 }
