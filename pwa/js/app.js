@@ -553,9 +553,25 @@ function screenFor(route) {
   );
 }
 
+/**
+ * Where a link to a step really goes: no further than the first step not yet finished, so no
+ * step is shown before the answers it depends on (a bookmark, a reload, a typed address).
+ * @param {string} route
+ * @returns {string}
+ */
+function reachable(route) {
+  const [, section, param] = route.split('/');
+  if (section !== 'new' || !state.session) return route;
+  const wanted = STEPS.findIndex((s) => s.id === param);
+  const problem = firstProblem(currentDraft(), checkContext());
+  const limit = problem ? STEPS.findIndex((s) => s.id === problem.step) : STEPS.length - 1;
+  return wanted > limit ? `#/new/${STEPS[limit].id}` : route;
+}
+
 /** @param {{keepFocus?: boolean}} [options] */
 function render({ keepFocus = false } = {}) {
-  const route = location.hash || '#/';
+  const route = reachable(location.hash || '#/');
+  if (route !== (location.hash || '#/')) history.replaceState(null, '', route);
   const focusedId = keepFocus ? document.activeElement?.id : null;
   const changedRoute = route !== state.route;
   state.route = route;

@@ -98,6 +98,43 @@ def test_a_person_who_does_not_agree_ends_the_referral_too(page: Any, portal: Po
     assert draft(page) is None
 
 
+def test_a_deep_link_goes_to_the_first_unfinished_step(page: Any, portal: Portal) -> None:
+    open_portal(page, portal)
+    sign_in(page)
+    page.get_by_role("link", name="Start a new referral").click()
+    heading(page, "The person")
+
+    page.evaluate("location.hash = '#/new/eligibility'")
+    heading(page, "The person")
+    assert page.evaluate("location.hash") == "#/new/person"
+    # nothing said of an age not yet given
+    assert "within the scheme" not in page.locator("main").inner_text()
+
+    person = Person(family_name="Linked")
+    fill_person(page, person)
+    continue_(page)
+    heading(page, "Contact and needs")
+    page.evaluate("location.hash = '#/new/review'")
+    heading(page, "Contact and needs")
+    fill_contact(page, person)
+    continue_(page)
+    heading(page, "The encounter")
+
+    # a later step reloaded with no draft in the tab starts from the beginning too
+    page.evaluate("sessionStorage.removeItem('diversion.draft')")
+    page.evaluate("history.replaceState(null, '', '#/new/agreement')")
+    page.reload()
+    page.wait_for_selector("html[data-ready=true]")
+    heading(page, "The person")
+
+    # steps already done stay reachable
+    fill_person(page, person)
+    continue_(page)
+    heading(page, "Contact and needs")
+    page.evaluate("location.hash = '#/new/person'")
+    heading(page, "The person")
+
+
 def test_the_date_of_birth_is_asked_as_day_month_and_year(page: Any, portal: Portal) -> None:
     open_portal(page, portal)
     sign_in(page)

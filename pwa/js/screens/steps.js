@@ -280,10 +280,13 @@ const RENDER = {
     const ageRules = ruleSet.rules
       .map((rule, i) => /** @type {const} */ ([rule, decision?.results[i]]))
       .filter(([rule]) => rule.kind === 'age');
+    // said only of an age worked out from a date of birth and an encounter day
     const ageNotes = ageRules.map(([rule, result]) =>
-      result?.status === 'fail'
-        ? h('p', { class: 'note note--fail' }, capitalise(`not eligible: ${result.explanation}`))
-        : h('p', { class: 'note note--pass' }, `Age on the day: within the scheme’s limits (${rule.reason}).`),
+      !result
+        ? null
+        : result.status === 'fail'
+          ? h('p', { class: 'note note--fail' }, capitalise(`not eligible: ${result.explanation}`))
+          : h('p', { class: 'note note--pass' }, `Age on the day: within the scheme’s limits (${rule.reason}).`),
     );
     const questions = ruleSet.questions.filter((q) => !AGREEMENT_QUESTIONS.includes(q.id));
     return [
