@@ -476,7 +476,9 @@ function renderHeader() {
   const session = state.session;
   if (session) {
     officerSlot.replaceChildren(
-      h('span', { class: 'officer__name' }, session.name),
+      h('p', { class: 'officer__who' },
+        h('span', { class: 'officer__name' }, session.name),
+        state.force ? h('span', { class: 'officer__force' }, state.force.name) : null),
       h('button', { type: 'button', class: 'button button--header', onclick: () => signOut() }, 'Sign out'),
     );
   } else {

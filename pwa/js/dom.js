@@ -61,15 +61,21 @@ export function mount(root, ...children) {
   append(root, children);
 }
 
-const dateTime = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
-const dateOnly = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' });
+// Dates are written day month year, the month in words ("27 March 2007"), whatever the
+// browser's locale: 03/04/2007 is one date in England and another on a US-set phone.
+const DAY_MONTH_YEAR = /** @type {const} */ ({ day: 'numeric', month: 'long', year: 'numeric' });
+const dateTime = new Intl.DateTimeFormat('en-GB', { ...DAY_MONTH_YEAR, hour: '2-digit', minute: '2-digit' });
+const dateOnly = new Intl.DateTimeFormat('en-GB', { ...DAY_MONTH_YEAR, timeZone: 'UTC' });
 
-/** @param {string | null | undefined} iso a moment, shown on this phone's clock */
+/**
+ * A moment on this phone's clock: "27 March 2007 at 14:05".
+ * @param {string | null | undefined} iso
+ */
 export function formatDateTime(iso) {
   return iso ? dateTime.format(new Date(iso)) : '';
 }
 
-const dayOf = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long' });
+const dayOf = new Intl.DateTimeFormat('en-GB', DAY_MONTH_YEAR);
 
 /**
  * The day of a moment, on this phone's calendar: "12 April 2025".

@@ -11,6 +11,7 @@ from portal_driver import (
     ANSWERS_ELIGIBLE,
     Person,
     Portal,
+    agree,
     answer,
     capture,
     continue_,
@@ -140,7 +141,6 @@ def test_the_rule_set_comes_from_the_server(page: Any, portal: Portal) -> None:
     open_portal(page, portal)
     sign_in(page)
     to_eligibility(page, Person())
-    assert served["version"] in page.locator("main").inner_text()
     legends = page.locator("fieldset legend").all_inner_texts()
     asked_here = [
         q["text"]
@@ -148,3 +148,10 @@ def test_the_rule_set_comes_from_the_server(page: Any, portal: Portal) -> None:
         if q["id"] not in {"agrees_to_engage", "consents_to_share_contact"}
     ]
     assert legends == asked_here
+    # the version is named where the referral is checked before it is sent
+    answer(page, ANSWERS_ELIGIBLE)
+    continue_(page)
+    agree(page)
+    continue_(page)
+    heading(page, "Check and submit")
+    assert served["version"] in page.locator("main").inner_text()

@@ -196,3 +196,38 @@ def test_the_date_of_birth_is_asked_as_day_month_and_year(page: Any, portal: Por
     heading(page, "The person")
     month = page.get_by_role("group", name="Date of birth").get_by_label("Month")
     assert month.input_value() == "3"
+
+
+def test_the_officer_sees_words_not_identifiers(page: Any, portal: Portal) -> None:
+    open_portal(page, portal)
+    # the demonstration officers are told apart by name, not by their force's identifier
+    page.get_by_role("button", name="PC 77 Lee Harper (Northshire)").wait_for()
+    assert "northshire" not in page.locator("main").inner_text()
+    page.get_by_role("button", name="PC 77 Lee Harper (Northshire)").click()
+    heading(page, "Referrals")
+    assert "Northshire Constabulary" in page.locator("header").inner_text()
+    assert "northshire" not in page.locator("body").inner_text()
+    capture(page, "54-force-name")
+
+    page.get_by_role("link", name="Start a new referral").click()
+    person = Person(family_name="Words")
+    fill_person(page, person)
+    continue_(page)
+    fill_contact(page, person)
+    continue_(page)
+    fill_encounter(page, area="Coast")
+    continue_(page)
+    fill_substances(page)
+    continue_(page)
+    heading(page, "Eligibility")
+    # no rule set jargon while answering …
+    answer(page, ANSWERS_ELIGIBLE)
+    assert "rule set" not in page.locator("main").inner_text().lower()
+    assert "northshire-2026.1" not in page.locator("main").inner_text()
+    continue_(page)
+    agree(page)
+    assert "northshire-2026.1" not in page.locator("main").inner_text()
+    continue_(page)
+    # … but the review, where it is checked before sending, names the version
+    heading(page, "Check and submit")
+    assert "northshire-2026.1" in page.locator("#decision").inner_text()

@@ -38,9 +38,9 @@ export function signInScreen({ config, waitingCount: waiting, signInError }, act
         const officers = users.filter((u) => u.role === 'officer');
         list.replaceChildren(
           ...officers.map((user) =>
+            // the officer's name says who they are; a force's identifier is not for reading
             h('button', { type: 'button', class: 'button button--choice', onclick: () => actions.devSignIn(user.subject) },
-              h('span', { class: 'choice__name' }, user.name),
-              h('span', { class: 'choice__meta' }, user.force === 'demo' ? 'Demonstration Police' : `Force: ${user.force}`)),
+              h('span', { class: 'choice__name' }, user.name)),
           ),
         );
       },

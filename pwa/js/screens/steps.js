@@ -85,10 +85,11 @@ function backLink(stepId) {
 
 /**
  * The live eligibility explanation: a polite live region, updated in place as answers change.
+ * The rule set's version is named only where the referral is checked before it is sent.
  * @param {Decision | null} decision
- * @param {{pendingLabel?: string}} [options]
+ * @param {{pendingLabel?: string, showVersion?: boolean}} [options]
  */
-function decisionPanel(decision, { pendingLabel = 'Answer each question to see the result.' } = {}) {
+function decisionPanel(decision, { pendingLabel = 'Answer each question to see the result.', showVersion = false } = {}) {
   if (!decision) {
     return h('div', { class: 'decision decision--pending' }, h('p', {}, pendingLabel));
   }
@@ -113,7 +114,9 @@ function decisionPanel(decision, { pendingLabel = 'Answer each question to see t
     'div',
     { class: 'decision decision--pass' },
     h('p', { class: 'decision__title' }, 'Eligible for diversion'),
-    h('p', {}, `Checked against rule set ${decision.rule_set_version}.`),
+    h('p', {}, showVersion
+      ? `Checked against your force’s eligibility rules, version ${decision.rule_set_version}.`
+      : 'The person meets the scheme’s rules so far.'),
   );
 }
 
@@ -290,7 +293,7 @@ const RENDER = {
     );
     const questions = ruleSet.questions.filter((q) => !AGREEMENT_QUESTIONS.includes(q.id));
     return [
-      h('p', { class: 'lead' }, `Rule set ${ruleSet.version}. The result updates as you answer.`),
+      h('p', { class: 'lead' }, 'The result updates as you answer.'),
       h('div', { class: 'age-notes' }, ageNotes),
       questions.map((question) =>
         kit.radios(`answers.${question.id}`, question.text, YES_NO, {
@@ -384,7 +387,7 @@ const RENDER = {
         row('Recorded', draft.agreement.recorded_at ? formatDateTime(draft.agreement.recorded_at) : ''),
       ]),
       h('div', { id: 'decision', class: 'decision-region', role: 'status', 'aria-live': 'polite' },
-        decisionPanel(evaluateDraft(ruleSet, draft)),
+        decisionPanel(evaluateDraft(ruleSet, draft), { showVersion: true }),
         h('p', { id: 'server-check', class: 'hint' },
           online
             ? 'Checking with your force’s records…'
