@@ -44,6 +44,7 @@ const SHELL = [
   '/js/screens/home.js',
   '/js/screens/my-referrals.js',
   '/js/screens/outbox-list.js',
+  '/js/screens/referral-detail.js',
   '/js/screens/signin.js',
   '/js/screens/steps.js',
   '/js/screens/submitted.js',

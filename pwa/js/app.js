@@ -33,6 +33,7 @@ import {
 } from './referral.js';
 import { homeScreen } from './screens/home.js';
 import { myReferralsScreen } from './screens/my-referrals.js';
+import { referralScreen, withdrawScreen } from './screens/referral-detail.js';
 import { signInScreen } from './screens/signin.js';
 import { stepScreen } from './screens/steps.js';
 import { submittedScreen } from './screens/submitted.js';
@@ -71,7 +72,8 @@ import { CHANNEL, flush } from './sync.js';
  * @property {number} waitingCount queued entries on the phone, whoever made them
  * @property {boolean} online
  * @property {string | null} signInError
- * @property {'referral-ended' | null} notice told once on home, until the officer moves on
+ * @property {{route: string, kind: 'referral-ended' | 'withdrawn'} | null} notice what just
+ *   happened, told on the screen it led to until the officer moves on
  * @property {string | null} pendingFocus the id to focus after the next render
  * @property {string | null} route
  */
@@ -162,8 +164,19 @@ function discardDraft() {
 /** The person cannot be referred: what was entered leaves the phone, and home says so. */
 function endReferral() {
   forgetDraft();
-  state.notice = 'referral-ended';
+  state.notice = { route: '#/', kind: 'referral-ended' };
   navigate('#/');
+}
+
+/**
+ * The notice for the screen at `route`, if one was left for it.
+ * @template {'referral-ended' | 'withdrawn'} K
+ * @param {string} route
+ * @param {K} kind
+ * @returns {K | null}
+ */
+function noticeFor(route, kind) {
+  return state.notice?.route === route && state.notice.kind === kind ? kind : null;
 }
 
 /**
@@ -328,6 +341,28 @@ function officerApi(path, options = {}) {
 
 function loadMyReferrals() {
   return officerApi('/v1/referrals?limit=20');
+}
+
+/** @param {string} id */
+function loadReferral(id) {
+  return officerApi(`/v1/referrals/${encodeURIComponent(id)}`);
+}
+
+/**
+ * Withdraw one of the officer's referrals, then show it, withdrawn.
+ * @param {string} id
+ * @param {{reason: string, note?: string}} body
+ * @param {string} key the Idempotency-Key, the same for every try of one form
+ */
+async function withdrawReferral(id, body, key) {
+  await officerApi(`/v1/referrals/${encodeURIComponent(id)}/withdrawal`, {
+    method: 'POST',
+    body,
+    headers: { 'Idempotency-Key': key },
+  });
+  const route = `#/referrals/${id}`;
+  state.notice = { route, kind: 'withdrawn' };
+  navigate(route, { replace: true });
 }
 
 /** @param {string} subject */
@@ -542,6 +577,12 @@ function screenFor(route) {
       { ...outboxActions, startReferral },
     );
   }
+  if (section === 'referrals' && param && route.endsWith('/withdraw')) {
+    return withdrawScreen(param, { key: outbox.newId() }, { withdraw: withdrawReferral });
+  }
+  if (section === 'referrals' && param) {
+    return referralScreen(param, { notice: noticeFor(route, 'withdrawn') }, { loadReferral });
+  }
   if (section === 'referrals') return myReferralsScreen({ loadMyReferrals });
   return homeScreen(
     {
@@ -549,7 +590,7 @@ function screenFor(route) {
       entries: state.entries,
       removals: state.removals,
       online: state.online,
-      notice: state.notice,
+      notice: noticeFor('#/', 'referral-ended'),
     },
     { ...outboxActions, startReferral, discardDraft, removalsShown, dismissRemovals },
   );
@@ -577,7 +618,7 @@ function render({ keepFocus = false } = {}) {
   const focusedId = keepFocus ? document.activeElement?.id : null;
   const changedRoute = route !== state.route;
   state.route = route;
-  if (changedRoute && route !== '#/') state.notice = null;
+  if (changedRoute && state.notice && route !== state.notice.route) state.notice = null;
   renderHeader();
   const screen = screenFor(route);
   mount(main, screen);

@@ -3,6 +3,7 @@
 import { formatDateTime, h } from '../dom.js';
 import { ENGAGEMENT_TONE, SUBSTANCES, labelOf } from '../vocabulary.js';
 
+/** A step of a referral and when it happened. @typedef {{status: string, at: string}} TimelineStep */
 /**
  * A referral as GET /v1/referrals/{id} gives it to an officer (only what the portal reads).
  * @typedef {object} ReferralOut
@@ -10,10 +11,12 @@ import { ENGAGEMENT_TONE, SUBSTANCES, labelOf } from '../vocabulary.js';
  * @property {string} reference
  * @property {string} status
  * @property {string} engagement
+ * @property {string | null} outcome
  * @property {string} submitted_at
  * @property {string | null} closed_at
  * @property {{given_name: string, family_name: string, date_of_birth: string}} person
  * @property {string} main_substance
+ * @property {TimelineStep[]} [timeline] each step with its time, where the API gives them
  */
 
 /**
@@ -32,7 +35,9 @@ export function myReferralsScreen(actions) {
           page.items.map((item) =>
             h('li', { class: 'entry', dataset: { reference: item.reference } },
               h('div', { class: 'entry__head' },
-                h('h2', { class: 'entry__title' }, `${item.person.given_name} ${item.person.family_name}`),
+                h('h2', { class: 'entry__title' },
+                  h('a', { class: 'entry__link', href: `#/referrals/${item.id}` },
+                    `${item.person.given_name} ${item.person.family_name}`)),
                 h('span', { class: `tag tag--${ENGAGEMENT_TONE[item.engagement] || 'neutral'}` }, item.engagement)),
               h('p', { class: 'mono' }, item.reference),
               h('p', { class: 'hint' }, `${labelOf(SUBSTANCES, item.main_substance)}. Referred ${formatDateTime(item.submitted_at)}.`)))),
@@ -51,7 +56,7 @@ export function myReferralsScreen(actions) {
     {},
     h('a', { class: 'back-link', href: '#/' }, 'Back to home'),
     h('h1', { tabindex: '-1' }, 'My referrals'),
-    h('p', { class: 'lead' }, 'Your recent referrals and whether the person has engaged with the drug service.'),
+    h('p', { class: 'lead' }, 'Your recent referrals and whether the person has engaged with the drug service. Open one to see its progress or to withdraw it.'),
     list,
   );
 }
