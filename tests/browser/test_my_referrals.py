@@ -129,3 +129,32 @@ def sign_in_if_asked(page: Any) -> None:
     """Sign in when a deep link lands on the sign-in screen; the link's screen follows."""
     if page.get_by_role("heading", level=1, name="Sign in").count():
         page.get_by_role("button", name="PC 4521 Alex Morgan").click()
+
+
+def test_a_withdrawal_the_server_refuses_says_why_and_changes_nothing(
+    page: Any, portal: Portal
+) -> None:
+    referral = refer(portal, "Kim", "Closed", "1988-08-08")
+    open_portal(page, portal)
+    sign_in(page)
+    page.get_by_role("link", name="My referrals").click()
+    page.get_by_role("link", name="Kim Closed").click()
+    page.get_by_role("link", name="Withdraw this referral").click()
+    heading(page, "Withdraw the referral")
+    # meanwhile the referral is withdrawn elsewhere (a supervisor, another phone)
+    response = portal.api(
+        "POST", f"/v1/referrals/{referral['id']}/withdrawal", json={"reason": "duplicate"}
+    )
+    assert response.status_code == 200, response.text
+    page.get_by_role("group", name="Why are you withdrawing it?").get_by_label(
+        "Made in error", exact=True
+    ).check()
+    page.get_by_role("button", name="Withdraw the referral").click()
+    summary = page.locator("#error-summary")
+    summary.wait_for()
+    assert "withdrawn and can no longer be withdrawn" in summary.inner_text()
+    heading(page, "Withdraw the referral")
+    # what was chosen is still chosen, for a retry
+    assert page.get_by_label("Made in error", exact=True).is_checked()
+    stored = portal.api("GET", f"/v1/referrals/{referral['id']}").json()
+    assert stored["status"] == "withdrawn"

@@ -205,5 +205,5 @@ function withdrawalFailure(error) {
   if (error instanceof Error && error.name === 'NetworkError') {
     return 'No connection. The referral was not withdrawn; try again when there is signal.';
   }
-  return `The referral was not withdrawn: ${error instanceof Error ? error.message : String(error)}`;
+  return `The referral was not withdrawn. ${error instanceof Error ? error.message : String(error)}`;
 }
