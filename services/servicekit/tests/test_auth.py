@@ -187,7 +187,9 @@ async def test_an_issuer_may_grant_only_its_roles(tmp_path: Path) -> None:
         await authenticator.authenticate(idp.token(role="supervisor", forces=["demo"]))
 
 
-@pytest.mark.parametrize("forces", [7, {"force-a": True}, ["force-a", 3]])
+@pytest.mark.parametrize(
+    "forces", [7, {"force-a": True}, ["force-a", 3], "force-a", "", "force-a force-b"]
+)
 async def test_a_malformed_forces_claim_is_refused(service: Service, forces: object) -> None:
     token = sign(service.idp, {**claims(), "forces": forces})
     assert_unauthorised(await whoami(service, token), "forces")

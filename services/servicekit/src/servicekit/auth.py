@@ -256,9 +256,9 @@ class Authenticator:
             raise _unauthorised("The bearer token does not carry a known role.") from exc
         if not trusted.may_grant(role):
             raise _unauthorised(f"The token's issuer may not grant the {role} role.")
-        forces = claims.get("forces") or []
-        if isinstance(forces, str):
-            forces = [forces]
+        # a list only: a string is refused, not taken for one force, since "force-a force-b"
+        # or "" would then name a force no issuer meant
+        forces = claims.get("forces", [])
         if not isinstance(forces, list) or not all(isinstance(f, str) for f in forces):
             raise _unauthorised("The bearer token's forces claim is not a list of force ids.")
         if not trusted.may_speak_for(forces):
