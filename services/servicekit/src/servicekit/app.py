@@ -18,7 +18,12 @@ from servicekit.health import health_router
 from servicekit.idempotency import KeyKeeper
 from servicekit.inbox import EventConsumer, Subscription
 from servicekit.outbox import OutboxRelay
-from servicekit.problems import BodyGuard, install_problem_handlers, problem_responses
+from servicekit.problems import (
+    BodyGuard,
+    HeaderGuard,
+    install_problem_handlers,
+    problem_responses,
+)
 from servicekit.settings import ServiceSettings
 from servicekit.tables import KitTables
 
@@ -27,7 +32,7 @@ log = logging.getLogger(__name__)
 
 # Every protected route can answer these; documenting them keeps the OpenAPI document honest.
 # A route adds what it answers besides (`responses=problem_responses(404, 409)`).
-EVERY_ROUTE_PROBLEMS = problem_responses(400, 401, 403, 409, 413, 415, 422, 500, 503)
+EVERY_ROUTE_PROBLEMS = problem_responses(400, 401, 403, 409, 413, 415, 422, 431, 500, 503)
 
 
 class Component(Protocol):
@@ -188,6 +193,12 @@ def build_app(
     app.state.authenticator = runtime.authenticator
     install_problem_handlers(app)
     app.add_middleware(BodyGuard, max_body_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(
+        HeaderGuard,
+        max_bytes=runtime.settings.max_header_bytes,
+        max_line_bytes=runtime.settings.max_header_line_bytes,
+        max_count=runtime.settings.max_header_count,
+    )
     app.add_middleware(SecurityHeaders)  # added last: outermost, so it sees every answer
     app.include_router(
         health_router({"database": runtime._database_ready, "nats": runtime._nats_ready})

@@ -7,6 +7,7 @@ Every response with status >= 400 is `application/problem+json` with a `type`, a
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from typing import Any
 
@@ -39,6 +40,7 @@ _TITLES = {
     415: ("unsupported-media-type", "Unsupported media type"),
     422: ("validation", "Some answers need correcting"),
     429: ("too-many-requests", "Too many requests"),
+    431: ("headers-too-large", "Request headers too large"),
     500: ("internal", "Something went wrong on our side"),
     503: ("unavailable", "Service temporarily unavailable"),
 }
@@ -74,6 +76,7 @@ STANDARD_DESCRIPTIONS: dict[int, str] = {
     413: "The body is too large.",
     415: "The body is not JSON.",
     422: "Some fields need correcting; `errors` names each one.",
+    431: "The request's headers are too large or too many.",
     500: "An unexpected failure; nothing was saved.",
     503: "The database is unreachable; nothing was saved.",
 }
@@ -291,12 +294,12 @@ class BodyGuard:
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         length = headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
-            await self._refuse(scope, send, 413, self._too_large())
+            await send_problem(scope, send, 413, self._too_large())
             return
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
         has_body = length not in (None, "0") or "transfer-encoding" in headers
         if has_body and not (content_type == "application/json" or content_type.endswith("+json")):
-            await self._refuse(
+            await send_problem(
                 scope,
                 send,
                 415,
@@ -329,36 +332,85 @@ class BodyGuard:
         with contextlib.suppress(_BodyTooLarge):
             await self.app(scope, limited_receive, guarded_send)
         if too_large and not started:
-            await self._refuse(scope, send, 413, self._too_large())
+            await send_problem(scope, send, 413, self._too_large())
 
     def _too_large(self) -> str:
         return f"The request body is larger than {self.max_body_bytes} bytes."
 
-    async def _refuse(self, scope: Scope, send: Send, status: int, detail: str) -> None:
-        slug, title = _TITLES[status]
-        import json
-
-        body = json.dumps(
-            {
-                "type": TYPE_BASE + slug,
-                "title": title,
-                "status": status,
-                "detail": detail,
-                "instance": scope.get("path"),
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", PROBLEM_JSON.encode()),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
-
 
 class _BodyTooLarge(Exception):
     pass
+
+
+class HeaderGuard:
+    """Refuses requests whose headers are too large (431): over `max_header_bytes` in all, one
+    header over `max_header_line_bytes`, or more than `max_header_count` of them.
+
+    Pure ASGI and before the app, so no route, parser or log line ever handles a header of
+    megabytes or twenty thousand of them. A header's size is its name, value and the four bytes
+    of ": " and CRLF, as it travelled.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, max_line_bytes: int, max_count: int
+    ) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.max_line_bytes = max_line_bytes
+        self.max_count = max_count
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            refusal = self._refusal(scope["headers"])
+            if refusal is not None:
+                await send_problem(scope, send, 431, refusal)
+                return
+        await self.app(scope, receive, send)
+
+    def _refusal(self, headers: list[tuple[bytes, bytes]]) -> str | None:
+        if len(headers) > self.max_count:
+            return (
+                f"The request has {len(headers)} headers; at most {self.max_count} are accepted. "
+                "Send fewer headers."
+            )
+        total = 0
+        for name, value in headers:
+            size = len(name) + len(value) + 4
+            if size > self.max_line_bytes:
+                shown = name[:40].decode("latin-1")
+                return (
+                    f"The request header {shown} is {size} bytes; at most "
+                    f"{self.max_line_bytes} are accepted for one header."
+                )
+            total += size
+        if total > self.max_bytes:
+            return (
+                f"The request headers are {total} bytes in all; at most {self.max_bytes} are "
+                "accepted. Send fewer or shorter headers (large cookies are the usual cause)."
+            )
+        return None
+
+
+async def send_problem(scope: Scope, send: Send, status: int, detail: str) -> None:
+    """Answer with problem+json straight from ASGI middleware, before the app has the request."""
+    slug, title = _TITLES[status]
+    body = json.dumps(
+        {
+            "type": TYPE_BASE + slug,
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "instance": scope.get("path"),
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -39,6 +39,15 @@ class ServiceSettings(BaseSettings):
         default=1, ge=1, le=5, description="JetStream replicas of the streams this service owns."
     )
     max_body_bytes: int = 64 * 1024
+    max_header_bytes: int = Field(
+        default=16 * 1024, gt=0, description="A request's headers in all, in bytes; over it: 431."
+    )
+    max_header_line_bytes: int = Field(
+        default=8 * 1024, gt=0, description="One request header (name and value), in bytes."
+    )
+    max_header_count: int = Field(
+        default=100, gt=0, description="How many headers a request may carry."
+    )
     outbox_poll_seconds: float = 1.0
     idempotency_keep_seconds: float = Field(
         default=35 * 86400.0,
