@@ -17,6 +17,7 @@ from servicekit.headers import SecurityHeaders
 from servicekit.health import health_router
 from servicekit.idempotency import KeyKeeper
 from servicekit.inbox import EventConsumer, Subscription
+from servicekit.methods import HeadAsGet
 from servicekit.outbox import OutboxRelay
 from servicekit.problems import (
     BodyGuard,
@@ -199,6 +200,7 @@ def build_app(
         max_line_bytes=runtime.settings.max_header_line_bytes,
         max_count=runtime.settings.max_header_count,
     )
+    app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so it sees every answer
     app.include_router(
         health_router({"database": runtime._database_ready, "nats": runtime._nats_ready})
