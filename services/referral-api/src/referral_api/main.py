@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from referral_api.config import Settings
 from referral_api.db import kit
@@ -13,7 +12,7 @@ from referral_api.devsignin import dev_sign_in_router
 from referral_api.eligibility.router import router as eligibility_router
 from referral_api.forces.router import router as force_router
 from referral_api.forces.scheme import SchemeCache
-from referral_api.portal import portal_router
+from referral_api.portal import PortalFiles, portal_router
 from referral_api.referrals.router import router as referral_router
 from servicekit.app import ServiceRuntime, build_app
 from servicekit.logs import configure_logging
@@ -41,7 +40,7 @@ def create_app(
         app.include_router(dev_sign_in_router(settings.dev_idp_dir))
     app.include_router(portal_router(settings))
     if settings.pwa_dir and Path(settings.pwa_dir).is_dir():
-        app.mount("/", StaticFiles(directory=settings.pwa_dir, html=True), name="pwa")
+        app.router.routes.append(PortalFiles(settings.pwa_dir, settings))  # after every API route
     return app
 
 

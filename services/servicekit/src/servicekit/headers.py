@@ -10,8 +10,8 @@ class SecurityHeaders:
     """Headers every response carries, whatever answered: no MIME sniffing, no framing by
     another site, no referrer, and no caching of JSON (the API's answers hold people's records).
 
-    A response that sets one of these itself keeps its own; a page's own Content-Security-Policy
-    (the portal's, in a meta tag) governs everything but framing, which only a header can forbid.
+    A response that sets one of these itself keeps its own: the portal's files carry the portal's
+    whole Content-Security-Policy (frame-ancestors included) in place of this one.
     Pure ASGI and outermost, so refusals made before the app (413, 415) carry them too.
     """
 
