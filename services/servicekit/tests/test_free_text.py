@@ -22,7 +22,7 @@ from servicekit.types import MULTILINE_TEXT_PATTERN, TEXT_PATTERN, MultilineText
 class Form(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: Text = Field(max_length=100)
+    name: Text = Field(min_length=1, max_length=100)
     place: Text | None = None
     note: MultilineText | None = Field(default=None, max_length=2000)
 
@@ -59,7 +59,15 @@ def test_bidirectional_controls_are_refused(value: str) -> None:
 @pytest.mark.parametrize(
     "value",
     [
-        *(" ", "\u200b", "\u200b\u200c\u200d", "\ufeff", "\u2060", "\u00a0\u3000", "\u3164"),
+        *(
+            "\u200b \u200b",
+            "\u200b",
+            "\u200b\u200c\u200d",
+            "\ufeff",
+            "\u2060",
+            "\u2800\u00a0\u3164",
+            "\u3164",
+        ),
         *("\u2800", "\u00ad", "\u034f", "\ufe0f", "\u2062", "\u180e"),
     ],
 )
@@ -71,7 +79,7 @@ def test_only_invisible_characters_are_refused(value: str) -> None:
 def test_a_note_keeps_its_tabs_and_line_breaks_but_not_other_controls() -> None:
     note = "Called at 10:30.\n\tNo answer; left a message.\nWill try again."
     assert Form(name="Ann", note=note).note == note
-    assert "only spaces or invisible characters" in refusal(note="\n\t\n")
+    assert "only spaces or invisible characters" in refusal(note="\u200b\n\t\n\u200b")
     message = refusal(note="line one\r\nline two")
     assert "U+000D" in message and "tabs and line breaks are allowed" in message
     assert "U+0000" in refusal(note="a\x00b")
@@ -110,6 +118,12 @@ def test_names_are_stored_nfc_normalised() -> None:
     assert Form(name=decomposed).name == "Zoë Renée"
     assert Form(name=decomposed).name == Form(name="Zoë Renée").name
     assert Form(name="Ann", note="cafe\u0301").note == "café"
+
+
+def test_empty_text_is_left_to_the_fields_min_length() -> None:
+    assert Form(name="Ann", place="").place == ""
+    assert "at least 1 character" in refusal(name="")
+    assert "at least 1 character" in refusal(name="   ")  # stripped to nothing
 
 
 def test_a_lone_surrogate_is_refused() -> None:
@@ -163,4 +177,4 @@ def test_the_pattern_reads_the_same_as_an_ecmascript_pattern() -> None:
     for pattern in (TEXT_PATTERN, MULTILINE_TEXT_PATTERN):
         assert pattern.startswith("^") and pattern.endswith("$")
         assert "(?" not in pattern and "\\A" not in pattern and "\\p" not in pattern
-        assert re.sub(r"\\u[0-9a-f]{4}", "", pattern).replace("-", "") == "^[^]*[^][^]*$"
+        assert re.sub(r"\\u[0-9a-f]{4}", "", pattern).replace("-", "") == "^([^]*[^][^]*)?$"

@@ -1,4 +1,8 @@
-"""What every domain's request schemas share: strictness, names, dates in the past."""
+"""What every domain's request schemas share: strictness, names, dates in the past.
+
+A name is the kit's `Text` (no controls, no bidirectional tricks, stored NFC-normalised, so the
+same name typed on two keyboards keys the same person).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
-from servicekit.types import IsoDate
+from servicekit.types import IsoDate, Text
 
 
 def _not_future_date(value: date) -> date:
@@ -22,5 +26,5 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Name = Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 PastDate = Annotated[IsoDate, AfterValidator(_not_future_date)]

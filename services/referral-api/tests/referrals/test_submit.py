@@ -170,6 +170,16 @@ BAD_INPUT = [
     ("answers.personal_use_only", _DELETE, "answers.personal_use_only", "answer"),
     ("agreement.recorded_at", "FUTURE", "agreement.recorded_at", "future"),
     ("person.nickname", "JJ", "person.nickname", "not permitted"),
+    ("person.given_name", "Jo\u202ehn", "person.given_name", "bidirectional control (U+202E"),
+    ("person.given_name", "Jo\x00hn", "person.given_name", "control character (U+0000"),
+    ("person.family_name", "\u200b\u200b", "person.family_name", "invisible characters"),
+    ("person.family_name", "Smith\u2066", "person.family_name", "bidirectional"),
+    ("encounter.place", "Corporation\nStreet", "encounter.place", "control character"),
+    ("encounter.place", "\u200b\u00a0\u3000", "encounter.place", "invisible characters"),
+    ("encounter.crime_reference", "CR/1\u200f/26", "encounter.crime_reference", "bidirectional"),
+    ("encounter.area", "\ufeff", "encounter.area", "invisible characters"),
+    ("substances.0.description", "white\x07powder", "substances.0.description", "control"),
+    ("officer_id", "\u202e1234", "officer_id", "bidirectional"),
 ]
 
 

@@ -85,8 +85,9 @@ _INVISIBLE = (
 def _free_text_pattern(multiline: bool) -> str:
     refused = _CONTROLS + _BIDI + ("" if multiline else _LINE_CONTROLS)
     blank = _INVISIBLE + (_LINE_CONTROLS if multiline else "")
-    # no refused character anywhere, and at least one that is not blank
-    return f"^[^{refused}]*[^{refused}{blank}][^{refused}]*$"
+    # no refused character anywhere, and at least one that is not blank; or nothing at all, which
+    # a field's min_length refuses where it needs text (and an optional field may be sent empty)
+    return f"^([^{refused}]*[^{refused}{blank}][^{refused}]*)?$"
 
 
 def _codepoint(char: str) -> str:

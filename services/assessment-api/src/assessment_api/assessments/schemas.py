@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from assessment_api.instruments.answers import AuditAnswers, AuditCAnswers, PgsiAnswers, SdsAnswers
 from contracts.vocabulary import NeedAction, NeedDomain, NeedLevel, Pathway, Substance
 from servicekit.schemas import FromRow
-from servicekit.types import Count, Flag
+from servicekit.types import Count, Flag, MultilineText, Text
 
 
 class Strict(BaseModel):
@@ -35,7 +35,7 @@ class Route(StrEnum):
 class SubstanceUseIn(Strict):
     substance: Substance
     days_used_last_28: Count = Field(ge=0, le=28, description="Days used in the last 28 (0-28).")
-    typical_amount: str = Field(
+    typical_amount: Text = Field(
         min_length=1,
         max_length=100,
         description="A typical amount on a day of use, as the person puts it (e.g. '2 joints').",
@@ -79,7 +79,7 @@ class AlcoholSection(Strict):
 class NeedIn(Strict):
     level: NeedLevel
     action: NeedAction = NeedAction.none
-    note: str | None = Field(default=None, max_length=1000)
+    note: MultilineText | None = Field(default=None, max_length=1000)
 
     @model_validator(mode="after")
     def _action_fits_level(self) -> NeedIn:
@@ -142,7 +142,7 @@ class AssessmentIn(Strict):
     dependence: SdsAnswers = Field(default_factory=SdsAnswers, description="SDS for the main drug.")
     needs: NeedsIn = Field(default_factory=NeedsIn)
     advice_given: list[AdviceTopic] = Field(default_factory=list, max_length=8)
-    notes: str | None = Field(default=None, max_length=4000)
+    notes: MultilineText | None = Field(default=None, max_length=4000)
 
     @field_validator("advice_given")
     @classmethod
@@ -154,7 +154,7 @@ class AssessmentIn(Strict):
 
 class OverrideIn(Strict):
     pathway: Pathway
-    reason: str = Field(
+    reason: MultilineText = Field(
         max_length=1000, description="Why the proposed pathway is not right for this person."
     )
 

@@ -19,7 +19,7 @@ from assessment_api.cases.models import (
 from contracts.vocabulary import NeedDomain, Pathway, SafeguardingCategory, Substance
 from servicekit.paging import Page
 from servicekit.schemas import FromRow
-from servicekit.types import IsoDateTime
+from servicekit.types import IsoDateTime, MultilineText
 
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -74,7 +74,7 @@ class ContactAttemptIn(Strict):
         description="answered, declined, callback_requested and replied mean the person was "
         "reached; the first of these marks the case contacted."
     )
-    note: str | None = Field(default=None, max_length=2000)
+    note: MultilineText | None = Field(default=None, max_length=2000)
 
     @field_validator("result")
     @classmethod

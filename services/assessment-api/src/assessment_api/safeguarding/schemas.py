@@ -12,7 +12,7 @@ from assessment_api.safeguarding.models import SafeguardingStatus
 from contracts.vocabulary import SafeguardingCategory
 from servicekit.paging import Page
 from servicekit.schemas import FromRow
-from servicekit.types import Flag
+from servicekit.types import Flag, MultilineText, Text
 
 
 class Strict(BaseModel):
@@ -21,10 +21,10 @@ class Strict(BaseModel):
 
 class SafeguardingReferralIn(Strict):
     category: SafeguardingCategory
-    concern: str = Field(
+    concern: MultilineText = Field(
         min_length=10, max_length=4000, description="What was disclosed or observed."
     )
-    referred_to: str = Field(
+    referred_to: Text = Field(
         min_length=2,
         max_length=200,
         description="The agency the concern went to (for example the local MASH).",
@@ -33,7 +33,7 @@ class SafeguardingReferralIn(Strict):
 
 
 class SafeguardingUpdateIn(Strict):
-    note: str = Field(
+    note: MultilineText = Field(
         min_length=2,
         max_length=4000,
         description="The follow-up: who was contacted and what happens next. Closing needs one.",

@@ -10,18 +10,18 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contracts.vocabulary import NeedDomain
 from servicekit.schemas import FromRow
-from servicekit.types import Flag
+from servicekit.types import Flag, MultilineText, Text
 
 
 class SupportReferralIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    service_id: str = Field(
+    service_id: Text = Field(
         min_length=1, max_length=100, description="A service from GET /v1/services."
     )
     need_domain: NeedDomain = Field(description="The need the referral is for.")
     person_agreed: Flag = Field(description="The person agreed to be referred to the service.")
-    note: str | None = Field(
+    note: MultilineText | None = Field(
         default=None, max_length=1000, description="What was agreed (kept here only)."
     )
 

@@ -35,7 +35,7 @@ from referral_api.people.schemas import PersonIdentity
 from referral_api.schemas import Strict
 from servicekit.paging import Page
 from servicekit.schemas import FromRow
-from servicekit.types import IsoDateTime, Number
+from servicekit.types import IsoDateTime, MultilineText, Number, Text
 
 # An encounter can be queued on a phone with no signal for a while, but not for weeks.
 MAX_ENCOUNTER_AGE = timedelta(days=30)
@@ -98,10 +98,10 @@ def _check_encounter_time(value: datetime) -> datetime:
 
 class Encounter(Strict):
     occurred_at: Annotated[IsoDateTime, AfterValidator(_check_encounter_time)]
-    area: str = Field(min_length=1, max_length=64, description="The force's area code.")
-    place: str | None = Field(default=None, max_length=200, description="Street or landmark.")
+    area: Text = Field(min_length=1, max_length=64, description="The force's area code.")
+    place: Text | None = Field(default=None, max_length=200, description="Street or landmark.")
     origin: EncounterOrigin
-    crime_reference: str | None = Field(
+    crime_reference: Text | None = Field(
         default=None, max_length=40, description="The force's crime or search reference, if any."
     )
 
@@ -120,7 +120,7 @@ class SubstanceFound(Strict):
     substance: Substance
     estimated_quantity: Number = Field(gt=0, le=10_000)
     unit: QuantityUnit
-    description: str | None = Field(
+    description: Text | None = Field(
         default=None, max_length=100, description="For 'other': what it appeared to be."
     )
 
@@ -147,7 +147,7 @@ class ReferralIn(Strict):
     )
     answers: Answers = Field(max_length=40, description="Answers to the force's questions.")
     agreement: Agreement
-    officer_id: str | None = Field(
+    officer_id: Text | None = Field(
         default=None,
         max_length=64,
         description="For force systems: the referring officer. Ignored for officers.",
@@ -237,7 +237,7 @@ class ReferralPage(Page[ReferralOut]):
 
 class WithdrawalIn(Strict):
     reason: WithdrawalReason
-    note: str | None = Field(default=None, max_length=500)
+    note: MultilineText | None = Field(default=None, max_length=500)
 
 
 def example_referral() -> dict[str, Any]:
