@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.auth import Authenticator, JWKSCache
 from servicekit.db import Database
+from servicekit.docs import install_docs
 from servicekit.headers import SecurityHeaders
 from servicekit.health import health_router
 from servicekit.idempotency import KeyKeeper
@@ -183,7 +184,10 @@ def build_app(
         version=version,
         description=description,
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's pages load from a CDN: install_docs serves local copies
+        redoc_url=None,
     )
+    install_docs(app)
     app.state.runtime = runtime
     app.state.authenticator = runtime.authenticator
     install_problem_handlers(app)
