@@ -18,6 +18,7 @@ from servicekit.headers import SecurityHeaders
 from servicekit.health import health_router
 from servicekit.idempotency import KeyKeeper
 from servicekit.inbox import EventConsumer, Subscription
+from servicekit.logs import RequestLog
 from servicekit.outbox import OutboxRelay
 from servicekit.problems import BodyGuard, install_problem_handlers, problem_responses
 from servicekit.settings import ServiceSettings
@@ -192,6 +193,8 @@ def build_app(
     app.state.authenticator = runtime.authenticator
     install_problem_handlers(app)
     app.add_middleware(BodyGuard, max_body_bytes=runtime.settings.max_body_bytes)
+    if runtime.settings.log_requests:
+        app.add_middleware(RequestLog)  # outside BodyGuard: its refusals are requests too
     app.add_middleware(SecurityHeaders)  # added last: outermost, so it sees every answer
     app.include_router(
         health_router({"database": runtime._database_ready, "nats": runtime._nats_ready})
