@@ -174,7 +174,6 @@ _MESSAGES: dict[str, str] = {
     "string_type": "enter text",
     "string_sub_type": "enter text",
     "string_unicode": "enter text",
-    "string_pattern_mismatch": "is not in the expected form",
     "bool_type": "answer true or false",
     "bool_parsing": "answer true or false",
     "int_type": _WHOLE_NUMBER,
@@ -237,7 +236,7 @@ def _message(error: dict[str, Any]) -> str:
         if "email address" in message:
             return "enter an email address, like name@example.org"
         message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        return message[:1].lower() + message[1:]
+        return _lower_first(message)
     if kind in {"enum", "literal_error"}:
         return f"choose one of {ctx.get('expected', 'the values listed')}"
     if kind in {"union_tag_invalid"}:
@@ -265,10 +264,19 @@ def _message(error: dict[str, Any]) -> str:
         return f"must be less than {ctx.get('lt')}"
     if kind == "multiple_of":
         return f"must be a multiple of {ctx.get('multiple_of')}"
+    if kind == "string_pattern_mismatch":
+        return f"is not in the expected form ({ctx.get('pattern')})"
     if kind in _MESSAGES:
         return _MESSAGES[kind]
     message = str(error.get("msg", "is not valid"))  # a kind not met yet: as pydantic says it
-    return message[:1].lower() + message[1:]
+    return _lower_first(message)
+
+
+def _lower_first(message: str) -> str:
+    """Lower-case a sentence's first word ("Cannot be empty"), never a code's ("IC3", "UK")."""
+    if message[:1].isupper() and not message[1:2].isupper():
+        return message[:1].lower() + message[1:]
+    return message
 
 
 @dataclass(frozen=True, eq=False)  # one rule per header: compared by identity
