@@ -6,6 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ROLE ?= officer
 FORCE ?= demo
+# make run's state (keys, databases, the development identity provider): the token must be signed
+# by the provider the running services trust, so both read the same LOCAL_DIR (or DEVIDP_DIR)
+LOCAL_DIR ?= .local
+DEVIDP_DIR ?= $(LOCAL_DIR)/devidp
 PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 PYPROJECTS := $(wildcard services/*/pyproject.toml)
 # The services, from services.toml: installed (editable) beside requirements-dev.txt, type-checked
@@ -51,7 +55,7 @@ lint: $(STAMP) $(NODE_STAMP)
 	npx --no-install tsc -p tsconfig.sw.json
 
 token: $(STAMP)
-	@DEVIDP_DIR=.local/devidp $(BIN)/python -m servicekit.devidp token --role $(ROLE) --force $(FORCE)
+	@DEVIDP_DIR="$(DEVIDP_DIR)" $(BIN)/python -m servicekit.devidp token --role $(ROLE) --force $(FORCE)
 
 # Every service's part of deploy/ (Compose, Kubernetes, PostgreSQL, the Secrets' example), from
 # services.toml and each service's deploy.toml: run after changing either, and commit the result.

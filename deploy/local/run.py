@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -39,10 +40,26 @@ def extra_env(keys: dict[str, str]) -> dict[str, dict[str, str]]:
             "IDENTITY_KEY": keys["identity_key"],
             "ASSESSMENT_PUBLIC_KEY": keys["assessment_public_key"],
             "PWA_DIR": str(ROOT / "pwa"),
-            "DEV_IDP_DIR": str(LOCAL / "devidp"),
+            "DEV_IDP_DIR": str(devidp_dir()),
         },
         "assessment-api": {"PRIVATE_KEY": keys["assessment_private_key"]},
     }
+
+
+def devidp_dir() -> Path:
+    """The development identity provider's keys: DEVIDP_DIR, else under LOCAL_DIR, as for
+    `make token`."""
+    return Path(os.environ.get("DEVIDP_DIR", LOCAL / "devidp")).resolve()
+
+
+def token_command() -> str:
+    """The `make token` that signs with the provider this run trusts, from any directory."""
+    settings = ""
+    if (ROOT / ".local").resolve() != LOCAL:
+        settings += f" LOCAL_DIR={shlex.quote(str(LOCAL))}"
+    if devidp_dir() != LOCAL / "devidp":
+        settings += f" DEVIDP_DIR={shlex.quote(str(devidp_dir()))}"
+    return f"make -s -C {shlex.quote(str(ROOT))} token{settings}"
 
 
 def service_port(service: Service) -> int:
@@ -74,28 +91,47 @@ def load_keys() -> dict[str, str]:
     return keys
 
 
-def start_nats(children: list[subprocess.Popen[bytes]]) -> str:
-    if os.environ.get("NATS_URL"):
-        return os.environ["NATS_URL"]
+def nats_port() -> int:
+    """RUN_NATS_PORT if set, else 4222 when free, else any free port."""
     if os.environ.get("RUN_NATS_PORT"):
-        port = int(os.environ["RUN_NATS_PORT"])
-    else:
-        port = 4222 if port_free(4222) else free_port()
+        return int(os.environ["RUN_NATS_PORT"])
+    return 4222 if port_free(4222) else free_port()
+
+
+def check_ports_free(nats: int | None) -> None:
+    """Refuse to start anything when a port this run needs is taken, naming it and the way out."""
+    for service in SERVICES:
+        port = service_port(service)
+        if not port_free(port):
+            raise SystemExit(
+                f"port {port} for {service.name} is in use: stop what holds it, or run beside "
+                f"it with another RUN_PORT_BASE (now {PORT_BASE}; {service.name} is on "
+                f"RUN_PORT_BASE+{service.port})"
+            )
+    if nats is not None and not port_free(nats):
+        raise SystemExit(
+            f"port {nats} for NATS (RUN_NATS_PORT) is in use: stop what holds it, choose another "
+            "RUN_NATS_PORT, or set NATS_URL to use a NATS server that is already running"
+        )
+
+
+def start_nats(children: list[subprocess.Popen[bytes]], port: int) -> str:
     store = LOCAL / "nats"
     store.mkdir(parents=True, exist_ok=True)
-    log = (LOCAL / "nats.log").open("ab")
-    children.append(
-        subprocess.Popen(  # noqa: S603 - fixed arguments
-            [nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)],
-            stdout=log,
-            stderr=log,
-            # out of the terminal's process group: Ctrl-C reaches the services, and NATS is
-            # stopped after them (`stop` in main), so none of them sees it vanish mid-shutdown
-            start_new_session=True,
-        )
+    log_path = LOCAL / "nats.log"
+    log = log_path.open("ab")
+    server = subprocess.Popen(  # noqa: S603 - fixed arguments
+        [nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)],
+        stdout=log,
+        stderr=log,
+        # out of the terminal's process group: Ctrl-C reaches the services, and NATS is
+        # stopped after them (`stop` in main), so none of them sees it vanish mid-shutdown
+        start_new_session=True,
     )
-    if not wait_for_port(port):
-        raise SystemExit("NATS did not start; see .local/nats.log")
+    children.append(server)
+    # the port answering is not enough: another process may have taken it in the meantime
+    if not wait_for_port(port) or server.poll() is not None:
+        raise SystemExit(f"NATS did not start on port {port}; see {log_path}")
     return f"nats://127.0.0.1:{port}"
 
 
@@ -133,13 +169,12 @@ def main() -> None:
     from servicekit.devidp import DevIdentityProvider
 
     LOCAL.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("DEVIDP_DIR", str(LOCAL / "devidp"))
-    idp = DevIdentityProvider(Path(os.environ["DEVIDP_DIR"]))
+    idp = DevIdentityProvider(devidp_dir())
     keys = load_keys()
     children: list[subprocess.Popen[bytes]] = []  # the services
     nats: list[subprocess.Popen[bytes]] = []  # the NATS server, unless NATS_URL names one
 
-    def stop(*_: object) -> None:
+    def stop_all() -> None:
         # the services first, then NATS, which they use until they have stopped
         for group in (children, nats):
             for child in group:
@@ -150,16 +185,19 @@ def main() -> None:
                     child.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     child.kill()
+
+    def stopped_by_signal(*_: object) -> None:
+        stop_all()
         raise SystemExit(0)
 
     # SIGHUP too: a closed terminal would otherwise leave NATS, in its own session, running
     for stopping in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(stopping, stop)
+        signal.signal(stopping, stopped_by_signal)
     try:
-        nats_url = start_nats(nats)
+        own_nats = None if os.environ.get("NATS_URL") else nats_port()
+        check_ports_free(own_nats)
+        nats_url = os.environ["NATS_URL"] if own_nats is None else start_nats(nats, own_nats)
         for service in SERVICES:
-            if not port_free(service_port(service)):
-                raise SystemExit(f"port {service_port(service)} for {service.name} is in use")
             env = service_env(service, keys, nats_url, idp.jwks_url)
             migrate_and_seed(service, env)
             children.append(
@@ -178,24 +216,34 @@ def main() -> None:
                     cwd=service.directory,
                 )
             )
-        for service in SERVICES:
-            if not wait_for_port(service_port(service)):
-                raise SystemExit(f"{service.name} did not start")
+        for service, child in zip(SERVICES, children, strict=True):
+            if not wait_for_port(service_port(service)) or child.poll() is not None:
+                raise SystemExit(f"{service.name} did not start; its output is above")
+        if any(server.poll() is not None for server in nats):
+            raise SystemExit(f"NATS stopped while the services started; see {LOCAL / 'nats.log'}")
     except BaseException:
-        stop()
+        # whatever stopped the start (a message, Ctrl-C, a failed migration) is what exits
+        stop_all()
         raise
+    referral_port = PORT_BASE + 1
     print("\nDiversion platform is running (Ctrl-C stops everything):\n")
     print(f"  NATS            {nats_url}")
     for service in SERVICES:
         print(f"  {service.name:<15} http://127.0.0.1:{service_port(service)}  (docs at /docs)")
-    print(f"  officers' PWA   http://127.0.0.1:{PORT_BASE + 1}/")
-    print("\n  A token:  make -s token ROLE=officer FORCE=demo")
-    print("  Roles: officer supervisor worker facilitator analyst integration admin\n")
+    print(f"  officers' PWA   http://127.0.0.1:{referral_port}/")
+    print(f"\n  A token:  {token_command()} ROLE=officer FORCE=demo")
+    print("  Roles: officer supervisor worker facilitator analyst integration admin")
+    print(
+        f'  Try it:   curl -H "Authorization: Bearer $({token_command()})" '
+        f"http://127.0.0.1:{referral_port}/v1/force\n",
+        flush=True,
+    )
     while True:
         for child in children + nats:
             if child.poll() is not None:
                 print(f"a process exited with {child.returncode}; stopping", file=sys.stderr)
-                stop()
+                stop_all()
+                raise SystemExit(1)
         time.sleep(1)
 
 

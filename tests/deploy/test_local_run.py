@@ -10,15 +10,20 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pytest
 
 from referral_api.referrals.schemas import example_referral
 from servicekit.devidp import DevIdentityProvider
@@ -73,21 +78,25 @@ def wait_for_text(path: Path, text: str, process: subprocess.Popen[bytes], secon
         time.sleep(0.2)
 
 
+def run_env(tmp_path: Path, base: int, nats_port: int) -> dict[str, str]:
+    """This environment without any service's settings, and `make run`'s moved aside."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("REFERRAL_", "ASSESSMENT_")) and k not in {"NATS_URL", "DEVIDP_DIR"}
+    }
+    return env | {
+        "LOCAL_DIR": str(tmp_path / "local"),
+        "RUN_PORT_BASE": str(base),
+        "RUN_NATS_PORT": str(nats_port),
+    }
+
+
 def test_make_run_serves_and_ctrl_c_stops_everything_quietly(tmp_path: Path) -> None:
     base, nats_port = free_port_base(), free_port()
     ports = {name: base + offset for name, offset in OFFSETS.items()}
     referral_port = ports["referral-api"]
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("REFERRAL_", "ASSESSMENT_")) and k != "NATS_URL"
-    }
-    env |= {
-        "LOCAL_DIR": str(tmp_path / "local"),
-        "DEVIDP_DIR": str(tmp_path / "local/devidp"),
-        "RUN_PORT_BASE": str(base),
-        "RUN_NATS_PORT": str(nats_port),
-    }
+    env = run_env(tmp_path, base, nats_port) | {"DEVIDP_DIR": str(tmp_path / "local/devidp")}
     output = tmp_path / "run.log"
     with output.open("wb") as out:
         # its own process group, as a terminal's foreground job is: Ctrl-C goes to the group
@@ -130,3 +139,169 @@ def test_make_run_serves_and_ctrl_c_stops_everything_quietly(tmp_path: Path) -> 
         assert not listening(port), f"something still listens on {port}:\n{log}"
     keys = json.loads((tmp_path / "local/keys.json").read_text())
     assert set(keys) >= {"field_key", "identity_key"}  # made under LOCAL_DIR, not .local/
+
+
+def run_until_exit(env: dict[str, str], seconds: float = 60) -> tuple[int, str]:
+    """Run `make run` (run.py) until it exits by itself: its exit code and output."""
+    done = subprocess.run(  # noqa: S603 - fixed arguments
+        [sys.executable, str(RUN)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        timeout=seconds,
+        start_new_session=True,
+        check=False,
+    )
+    return done.returncode, done.stdout.decode(errors="replace")
+
+
+def test_a_service_port_in_use_is_named_and_fails(tmp_path: Path) -> None:
+    base, nats_port = free_port_base(), free_port()
+    taken = base + OFFSETS["assessment-api"]
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", taken))
+        holder.listen()
+        code, output = run_until_exit(run_env(tmp_path, base, nats_port))
+    assert code != 0, output
+    assert f"port {taken} for assessment-api is in use" in output, output
+    assert "RUN_PORT_BASE" in output, output  # and how to run beside it
+    assert "is running" not in output
+    assert kill_processes_using(tmp_path) == []  # nothing left behind, NATS included
+    assert not listening(nats_port)
+
+
+def test_a_taken_nats_port_fails_before_the_banner(tmp_path: Path) -> None:
+    base, nats_port = free_port_base(), free_port()
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", nats_port))
+        holder.listen()
+        code, output = run_until_exit(run_env(tmp_path, base, nats_port))
+    assert code != 0, output
+    assert f"port {nats_port} for NATS (RUN_NATS_PORT) is in use" in output, output
+    assert "is running" not in output
+    assert kill_processes_using(tmp_path) == []
+    for offset in OFFSETS.values():
+        assert not listening(base + offset)
+
+
+@dataclass
+class MovedRun:
+    """`make run` with only LOCAL_DIR, RUN_PORT_BASE and RUN_NATS_PORT set, as a person running
+    it beside another would."""
+
+    base: int
+    env: dict[str, str]
+    output: Path
+    directory: Path
+
+    def port(self, service: str) -> int:
+        return self.base + OFFSETS[service]
+
+
+@pytest.fixture(scope="module")
+def moved_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MovedRun]:
+    directory = tmp_path_factory.mktemp("moved-run")
+    base, nats_port = free_port_base(), free_port()
+    env = run_env(directory, base, nats_port)
+    output = directory / "run.log"
+    with output.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603 - fixed arguments
+            [sys.executable, str(RUN)],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_for_text(output, "is running", process, seconds=120)
+        yield MovedRun(base, env, output, directory)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+            kill_processes_using(directory)
+
+
+def test_the_banner_token_command_works_with_local_dir_set(moved_run: MovedRun) -> None:
+    """LOCAL_DIR alone moves the state: the token the banner's command makes is one the
+    services accept, and nothing is written to the repository's .local/."""
+    repository_idp = ROOT / ".local/devidp"
+    before = sorted(repository_idp.iterdir()) if repository_idp.exists() else None
+    banner = moved_run.output.read_text()
+    try_it = next(line for line in banner.splitlines() if "Try it:" in line)
+    command = try_it.split("Try it:", 1)[1].strip()
+    assert f"http://127.0.0.1:{moved_run.port('referral-api')}/" in command
+    # as a person pasting it would: from another directory, with LOCAL_DIR not exported
+    shell_env = {k: v for k, v in moved_run.env.items() if k != "LOCAL_DIR"}
+    answer = subprocess.run(  # noqa: S603 - the banner's own command
+        ["/bin/bash", "-c", command + " --silent --show-error --fail-with-body"],
+        env=shell_env,
+        cwd=moved_run.directory,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert answer.returncode == 0, (answer.stdout, answer.stderr, banner)
+    assert json.loads(answer.stdout)["id"] == "demo"
+    assert "ROLE=officer FORCE=demo" in banner
+    after = sorted(repository_idp.iterdir()) if repository_idp.exists() else None
+    assert after == before, "make token wrote keys to the repository's .local/"
+
+
+WALKTHROUGH = "## One referral, from the portal to its allocation"
+STEPS = {
+    1: ("officer", "/v1/eligibility-checks"),
+    2: ("officer", "/v1/referrals"),
+    3: ("worker", "/v1/cases"),
+    4: ("worker", "/contact-attempts"),
+    5: ("worker", "/assessment"),
+    6: ("worker", "/assessment/completion"),
+}
+
+
+def walkthrough_steps() -> list[str]:
+    """The README's walkthrough: its shell blocks, in order."""
+    readme = (ROOT / "README.md").read_text()
+    assert WALKTHROUGH in readme, "the README has lost its walkthrough"
+    section = readme.split(WALKTHROUGH, 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```sh\n(.*?)```", section, re.S)
+
+
+def test_the_readme_walkthrough_takes_a_referral_to_its_allocation(moved_run: MovedRun) -> None:
+    if shutil.which("curl") is None or shutil.which("jq") is None:
+        pytest.skip("the README's walkthrough uses curl and jq (apt-get install -y curl jq)")
+    steps = walkthrough_steps()
+    assert len(steps) == 1 + len(STEPS), steps
+    for number, (role, path) in STEPS.items():  # each step says who acts and gets their token
+        step = steps[number]
+        assert step.startswith(f"# {number}. {role}: "), step
+        assert f"make -s token ROLE={role} FORCE=demo" in step, step
+        assert path in step, step
+    where = steps[0]
+    for service, address in (("referral-api", "8001"), ("assessment-api", "8002")):
+        assert f"http://127.0.0.1:{address}" in where
+        where = where.replace(f":{address}", f":{moved_run.port(service)}")
+    script = "set -euo pipefail\n" + where + "".join(steps[1:])
+    done = subprocess.run(  # noqa: S603 - the README's own commands
+        ["/bin/bash", "-c", script],
+        env=moved_run.env,  # LOCAL_DIR exported, as the README says for a run moved aside
+        cwd=ROOT,
+        capture_output=True,
+        timeout=180,
+        check=False,
+    )
+    output = done.stdout.decode(errors="replace")
+    assert done.returncode == 0, (output, done.stderr.decode(errors="replace"))
+    lines = output.splitlines()
+    last = max(n for n, line in enumerate(lines) if line == "{")  # step 6's answer, printed last
+    allocated = json.loads("\n".join(lines[last:]))
+    assert allocated["status"] == "completed", output
+    allocation = allocated["allocation"]
+    assert allocation["pathway"] == allocation["proposed_pathway"], output  # as proposed
+    assert allocation["overridden"] is False

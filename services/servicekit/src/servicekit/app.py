@@ -13,10 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.auth import Authenticator, JWKSCache
 from servicekit.db import Database
+from servicekit.docs import install_docs
 from servicekit.headers import SecurityHeaders
 from servicekit.health import health_router
 from servicekit.idempotency import KeyKeeper
 from servicekit.inbox import EventConsumer, Subscription
+from servicekit.logs import RequestLog
 from servicekit.methods import HeadAsGet
 from servicekit.outbox import OutboxRelay
 from servicekit.problems import (
@@ -189,7 +191,10 @@ def build_app(
         version=version,
         description=description,
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's pages load from a CDN: install_docs serves local copies
+        redoc_url=None,
     )
+    install_docs(app)
     app.state.runtime = runtime
     app.state.authenticator = runtime.authenticator
     install_problem_handlers(app)
@@ -201,6 +206,8 @@ def build_app(
         max_count=runtime.settings.max_header_count,
     )
     app.add_middleware(HeadAsGet)
+    if runtime.settings.log_requests:
+        app.add_middleware(RequestLog)  # outside BodyGuard: its refusals are requests too
     app.add_middleware(SecurityHeaders)  # added last: outermost, so it sees every answer
     app.include_router(
         health_router({"database": runtime._database_ready, "nats": runtime._nats_ready})

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Header
+from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.db import Database, utcnow
 from servicekit.periodic import Periodic
-from servicekit.problems import Problem
+from servicekit.problems import HEADER_RULES, HeaderRule, Problem
 from servicekit.tables import KitTables
 from servicekit.writes import stage
 
@@ -45,34 +45,57 @@ def fingerprint(payload: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _key_problem(detail: str, status: int = 400) -> Problem:
+HEADER = "Idempotency-Key"
+NEEDED = (
+    "Send an Idempotency-Key header (a new UUID for each request) so a retry after a lost "
+    "response cannot make a second one."
+)
+MALFORMED = "The Idempotency-Key must be 8 to 200 letters, digits or . _ : - (a UUID is ideal)."
+
+# A missing or malformed key is found with the body's errors (it is a declared, validated
+# header), and answered beside them; alone, it is a 400 titled for what is wrong.
+HEADER_RULES[HEADER] = HeaderRule(
+    slug="idempotency-key",
+    titles={
+        "missing": "Idempotency-Key needed",
+        "string_pattern_mismatch": "Idempotency-Key not valid",
+    },
+    messages={"missing": NEEDED, "string_pattern_mismatch": MALFORMED},
+)
+
+
+def _key_problem(title: str, detail: str, status: int = 400) -> Problem:
     return Problem(
         status,
         "idempotency-key",
-        "Idempotency-Key needed",
+        title,
         detail,
-        errors=[{"field": "header.Idempotency-Key", "message": detail}],
+        errors=[{"field": f"header.{HEADER}", "message": detail}],
     )
 
 
+def _one_key(request: Request) -> None:
+    sent = len(request.headers.getlist(HEADER))
+    if sent > 1:
+        raise _key_problem(
+            "More than one Idempotency-Key",
+            f"Send one Idempotency-Key header; this request has {sent}, so it is not clear "
+            "which write a retry would repeat.",
+        )
+
+
 async def required_idempotency_key(
+    request: Request,
     idempotency_key: Annotated[
-        str | None,
+        str,
         Header(
-            alias="Idempotency-Key",
+            alias=HEADER,
+            pattern=_KEY.pattern,
             description="A client-generated unique key (a UUID) so a retry is never applied twice.",
         ),
-    ] = None,
+    ],
 ) -> str:
-    if idempotency_key is None:
-        raise _key_problem(
-            "Send an Idempotency-Key header (a new UUID for each referral) so a retry after a "
-            "lost response cannot create a second one."
-        )
-    if not _KEY.match(idempotency_key):
-        raise _key_problem(
-            "The Idempotency-Key must be 8 to 200 letters, digits or . _ : - (a UUID is ideal)."
-        )
+    _one_key(request)
     return idempotency_key
 
 
@@ -80,18 +103,19 @@ IdempotencyKey = Annotated[str, Depends(required_idempotency_key)]
 
 
 async def optional_idempotency_key(
+    request: Request,
     idempotency_key: Annotated[
         str | None,
         Header(
-            alias="Idempotency-Key",
+            alias=HEADER,
+            pattern=_KEY.pattern,
             description="Optional: a client-generated unique key (a UUID). A retry with the same "
             "key and body gets the first response back and changes nothing.",
         ),
     ] = None,
 ) -> str | None:
-    if idempotency_key is None:
-        return None
-    return await required_idempotency_key(idempotency_key)
+    _one_key(request)
+    return idempotency_key
 
 
 OptionalIdempotencyKey = Annotated[str | None, Depends(optional_idempotency_key)]
@@ -119,6 +143,7 @@ async def lookup(
         return None
     if row.request_hash != request_hash:
         raise _key_problem(
+            "Idempotency-Key already used",
             "This Idempotency-Key was already used for a different request. Use a new key for a "
             "new request.",
             status=422,

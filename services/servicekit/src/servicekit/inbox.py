@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import CloudEvent, UnknownEventType, parse_event
 from servicekit import bus
 from servicekit.db import Database, utcnow
+from servicekit.logs import log_event
 from servicekit.retrying import Retry, keep_trying
 from servicekit.tables import KitTables
 
@@ -174,10 +176,38 @@ class EventConsumer:
                 await self.process(msg, subscription)
 
     async def process(self, msg: Msg, subscription: Subscription) -> Disposition:
-        """Apply one message exactly once, then ack, nak with backoff, or dead-letter it."""
+        """Apply one message exactly once, then ack, nak with backoff, or dead-letter it; log
+        one line saying which (`logs.log_event`)."""
+        started = time.perf_counter()
+        event: CloudEvent | None = None
+        ended = "failed"  # unless it ends one of the ways below
+
+        def read(event_read: CloudEvent) -> CloudEvent:
+            nonlocal event
+            event = event_read
+            return event_read
+
+        try:
+            disposition = await self._process(msg, subscription, read)
+            ended = disposition.value
+            return disposition
+        finally:
+            known: CloudEvent | None = event
+            log_event(
+                consumer=self.name,
+                event_type=known.type if known else None,
+                event_id=str(known.id) if known else None,
+                referral_id=known.subject if known else None,
+                outcome=ended,
+                started=started,
+            )
+
+    async def _process(
+        self, msg: Msg, subscription: Subscription, read: Callable[[CloudEvent], CloudEvent]
+    ) -> Disposition:
         deliveries = msg.metadata.num_delivered if msg.metadata else 1
         try:
-            event = parse_event(msg.data)
+            event = read(parse_event(msg.data))
         except UnknownEventType as exc:
             # Newer than this reader (a new type is published beside the old): like a type
             # this consumer has no handler for, acknowledge it rather than retry forever.

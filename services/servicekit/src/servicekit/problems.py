@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -164,16 +165,161 @@ def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(cleaned) or "body"
 
 
+# The house style for a field's message: a lower-case instruction naming what to send, as the
+# services' own validators write them ("enter a date as YYYY-MM-DD, like 1998-04-12"), never
+# pydantic's wording ("Input should be a valid date or datetime, input is too short").
+_DATE = "enter a date as YYYY-MM-DD, like 1998-04-12"
+_DATETIME = "enter a date and time in ISO 8601 with a timezone, like 2026-11-26T10:30Z"
+_WHOLE_NUMBER = "enter a whole number, like 3"
+_MESSAGES: dict[str, str] = {
+    "missing": "is required: add it",
+    "extra_forbidden": "is not permitted here: remove it",
+    "string_type": "enter text",
+    "string_sub_type": "enter text",
+    "string_unicode": "enter text",
+    "bool_type": "answer true or false",
+    "bool_parsing": "answer true or false",
+    "int_type": _WHOLE_NUMBER,
+    "int_parsing": _WHOLE_NUMBER,
+    "int_from_float": _WHOLE_NUMBER,
+    "int_parsing_size": _WHOLE_NUMBER,
+    "float_type": "enter a number",
+    "float_parsing": "enter a number",
+    "decimal_type": "enter a number",
+    "decimal_parsing": "enter a number",
+    "finite_number": "enter a number",
+    "uuid_type": "enter an id as a UUID, like 3f6c2a8e-1b7d-4c1e-9a57-2b8d5e0c4f11",
+    "uuid_parsing": "enter an id as a UUID, like 3f6c2a8e-1b7d-4c1e-9a57-2b8d5e0c4f11",
+    "uuid_version": "enter an id as a UUID, like 3f6c2a8e-1b7d-4c1e-9a57-2b8d5e0c4f11",
+    "dict_type": "send an object of fields, like {}",
+    "model_type": "send an object of fields, like {}",
+    "model_attributes_type": "send an object of fields, like {}",
+    "dataclass_type": "send an object of fields, like {}",
+    "list_type": "send a list, like []",
+    "tuple_type": "send a list, like []",
+    "set_type": "send a list, like []",
+    "iterable_type": "send a list, like []",
+    "date_type": _DATE,
+    "date_parsing": _DATE,
+    "date_from_datetime_parsing": _DATE,
+    "date_from_datetime_inexact": _DATE,
+    "datetime_type": _DATETIME,
+    "datetime_parsing": _DATETIME,
+    "datetime_from_date_parsing": _DATETIME,
+    "datetime_object_invalid": _DATETIME,
+    "timezone_aware": _DATETIME,
+    "time_type": "enter a time as HH:MM, like 10:30",
+    "time_parsing": "enter a time as HH:MM, like 10:30",
+    "date_past": "must be a date in the past",
+    "date_future": "must be a date in the future",
+    "datetime_past": "must be in the past",
+    "datetime_future": "must be in the future",
+    "url_type": "enter a web address, like https://example.org",
+    "url_parsing": "enter a web address, like https://example.org",
+    "url_scheme": "enter a web address, like https://example.org",
+    "json_type": "send JSON",
+    "none_required": "leave this out",
+    "frozen_field": "cannot be changed: leave it out",
+}
+
+
+def _count(number: Any, thing: str) -> str:
+    return f"{number} {thing}" + ("" if number == 1 else "s")
+
+
 def _message(error: dict[str, Any]) -> str:
-    message = str(error.get("msg", "is not valid"))
-    return message.removeprefix("Value error, ")
+    kind = str(error.get("type", ""))
+    ctx: dict[str, Any] = dict(error.get("ctx") or {})
+    loc = tuple(error.get("loc", ()))
+    if kind == "missing" and loc == ("body",):
+        return "send the request body as JSON"
+    if kind in {"value_error", "assertion_error"}:
+        cause = ctx.get("error")
+        message = str(cause) if cause is not None else str(error.get("msg", "is not valid"))
+        if "email address" in message:
+            return "enter an email address, like name@example.org"
+        message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        return _lower_first(message)
+    if kind in {"enum", "literal_error"}:
+        return f"choose one of {ctx.get('expected', 'the values listed')}"
+    if kind in {"union_tag_invalid"}:
+        return f"choose one of {ctx.get('expected_tags', 'the kinds listed')}"
+    if kind == "union_tag_not_found":
+        return f"say which kind this is with {ctx.get('discriminator', 'its tag')}"
+    if kind == "string_too_short":
+        least = ctx.get("min_length", 1)
+        shortest = f"enter at least {_count(least, 'character')}"
+        return f"cannot be empty: {shortest}" if least == 1 else shortest
+    if kind == "string_too_long":
+        return f"use at most {_count(ctx.get('max_length'), 'character')}"
+    if kind == "too_short":
+        least = ctx.get("min_length", 1)
+        return f"give at least {least}"
+    if kind == "too_long":
+        return f"give at most {ctx.get('max_length')}"
+    if kind == "greater_than_equal":
+        return f"must be {ctx.get('ge')} or more"
+    if kind == "greater_than":
+        return f"must be greater than {ctx.get('gt')}"
+    if kind == "less_than_equal":
+        return f"must be {ctx.get('le')} or less"
+    if kind == "less_than":
+        return f"must be less than {ctx.get('lt')}"
+    if kind == "multiple_of":
+        return f"must be a multiple of {ctx.get('multiple_of')}"
+    if kind == "string_pattern_mismatch":
+        return f"is not in the expected form ({ctx.get('pattern')})"
+    if kind in _MESSAGES:
+        return _MESSAGES[kind]
+    message = str(error.get("msg", "is not valid"))  # a kind not met yet: as pydantic says it
+    return _lower_first(message)
+
+
+def _lower_first(message: str) -> str:
+    """Lower-case a sentence's first word ("Cannot be empty"), never a code's ("IC3", "UK")."""
+    if message[:1].isupper() and not message[1:2].isupper():
+        return message[:1].lower() + message[1:]
+    return message
+
+
+@dataclass(frozen=True, eq=False)  # one rule per header: compared by identity
+class HeaderRule:
+    """How to answer when a header a route requires is missing or malformed: the module that
+    owns the header registers one (`HEADER_RULES["Idempotency-Key"] = ...`).
+
+    `messages` and `titles` are by pydantic error type ("missing", "string_pattern_mismatch").
+    When that header is all that is wrong the answer is a 400 of type `slug` titled for what is
+    wrong; beside other errors, its message joins them in one 422.
+    """
+
+    slug: str
+    titles: dict[str, str]
+    messages: dict[str, str]
+
+
+HEADER_RULES: dict[str, HeaderRule] = {}
+
+
+def _header_rule(error: dict[str, Any]) -> HeaderRule | None:
+    loc = tuple(error.get("loc", ()))
+    if len(loc) == 2 and loc[0] == "header":
+        return HEADER_RULES.get(str(loc[1]))
+    return None
+
+
+def _error_message(error: dict[str, Any]) -> str:
+    rule = _header_rule(error)
+    kind = str(error.get("type", ""))
+    if rule is not None and kind in rule.messages:
+        return rule.messages[kind]
+    return _message(error)
 
 
 def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     seen: set[tuple[str, str]] = set()
     errors: list[dict[str, str]] = []
     for error in exc.errors():
-        item = (_field_path(error.get("loc", ())), _message(error))
+        item = (_field_path(error.get("loc", ())), _error_message(error))
         if item not in seen:
             seen.add(item)
             errors.append({"field": item[0], "message": item[1]})
@@ -207,6 +353,18 @@ def install_problem_handlers(app: FastAPI) -> None:
                 errors=[{"field": "body", "message": reason}],
             )
         errors = validation_errors(exc)
+        rules = {_header_rule(e) for e in exc.errors()}
+        if len(rules) == 1 and (rule := rules.pop()) is not None:
+            # a required header is all that is wrong: answered as that header's problem
+            kind = str(exc.errors()[0].get("type", ""))
+            return problem_response(
+                request,
+                400,
+                slug=rule.slug,
+                title=rule.titles.get(kind),
+                detail=errors[0]["message"],
+                errors=errors,
+            )
         fields = ", ".join(e["field"] for e in errors)
         return problem_response(request, 422, detail=f"Please correct: {fields}.", errors=errors)
 

@@ -62,6 +62,11 @@ class ServiceSettings(BaseSettings):
     )
     log_level: str = "INFO"
     json_logs: bool = True
+    log_requests: bool = Field(
+        default=True,
+        description="One INFO line per request and per event handled (routes and ids, never "
+        "bodies or query strings).",
+    )
 
     @field_validator("trusted_issuers", mode="before")
     @classmethod
