@@ -45,3 +45,29 @@ async def test_a_bearer_scheme_guards_every_protected_operation_and_nothing_else
     # what the document promises, the server keeps
     assert (await service.client.get("/whoami")).status_code == 401
     assert (await service.client.get("/ready")).status_code == 200
+
+
+async def test_a_required_idempotency_key_is_declared_with_the_servers_own_rule(
+    service: Service,
+) -> None:
+    declared = key_parameter(service, "post", "/idempotent-notes")
+    assert declared["in"] == "header"
+    assert declared["required"] is True
+    schema = declared["schema"]
+    assert (schema["type"], schema["minLength"], schema["maxLength"]) == ("string", 8, 200)
+    pattern = re.compile(schema["pattern"])
+
+    async def answer(key: str) -> int:
+        response = await service.client.post(
+            "/idempotent-notes",
+            json={"text": "hello"},
+            headers=service.auth() | {"Idempotency-Key": key},
+        )
+        return response.status_code
+
+    for key in (str(uuid.uuid4()), "a" * 8, "A.b_c:d-9" * 20, "z" * 200):
+        assert pattern.match(key) and 8 <= len(key) <= 200, key
+        assert await answer(key) == 201, key
+    for key in ("a" * 7, "z" * 201, "has space", "slash/slash", "semi;colon"):
+        assert not (pattern.match(key) and 8 <= len(key) <= 200), key
+        assert await answer(key) == 400, key

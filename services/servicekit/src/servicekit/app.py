@@ -15,7 +15,7 @@ from servicekit.auth import Authenticator, JWKSCache
 from servicekit.db import Database
 from servicekit.headers import SecurityHeaders
 from servicekit.health import health_router
-from servicekit.idempotency import KeyKeeper
+from servicekit.idempotency import KeyKeeper, declare_keys
 from servicekit.inbox import EventConsumer, Subscription
 from servicekit.outbox import OutboxRelay
 from servicekit.problems import BodyGuard, install_problem_handlers, problem_responses
@@ -193,6 +193,7 @@ def build_app(
         health_router({"database": runtime._database_ready, "nats": runtime._nats_ready})
     )
     for router in routers:
+        declare_keys(router.routes)
         app.include_router(router, responses=EVERY_ROUTE_PROBLEMS)
     return app
 
