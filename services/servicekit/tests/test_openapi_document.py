@@ -71,3 +71,12 @@ async def test_a_required_idempotency_key_is_declared_with_the_servers_own_rule(
     for key in ("a" * 7, "z" * 201, "has space", "slash/slash", "semi;colon"):
         assert not (pattern.match(key) and 8 <= len(key) <= 200), key
         assert await answer(key) == 400, key
+
+
+async def test_readiness_names_the_checks_that_exist(service: Service) -> None:
+    parameters = operation(service, "get", "/ready")["parameters"]
+    (check,) = [p for p in parameters if p["name"] == "check"]
+    arrays = [s for s in check["schema"].get("anyOf", [check["schema"]]) if s["type"] == "array"]
+    assert arrays[0]["items"]["enum"] == ["database", "nats"]
+    for name in ("database", "nats"):
+        assert (await service.client.get("/ready", params={"check": name})).status_code == 200
