@@ -19,6 +19,7 @@ from assessment_api.assessments.schemas import example_assessment
 from assessment_api.config import Settings
 from assessment_api.main import create_app
 from assessment_api.safeguarding.schemas import example_safeguarding_referral
+from assessment_api.support.schemas import example_support_referral
 from servicekit_testing.threadpool import threadpool_dependencies
 
 if TYPE_CHECKING:
@@ -105,6 +106,29 @@ async def test_every_protected_operation_documents_its_problems(desk: Desk) -> N
             assert {"401", "403", "422", "500", "503"} <= documented, (method, path)
             if "{" in path:
                 assert "404" in documented, (method, path)
+
+
+def schema_of(document: dict[str, Any], name: str) -> dict[str, Any]:
+    found: dict[str, Any] = document["components"]["schemas"][name]
+    return found
+
+
+async def test_body_rules_the_schema_can_state_are_stated(desk: Desk) -> None:
+    document = await openapi(desk)
+    agreed = schema_of(document, "SupportReferralIn")["properties"]["person_agreed"]
+    assert agreed["const"] is True
+    advice = schema_of(document, "AssessmentIn")["properties"]["advice_given"]
+    assert advice["uniqueItems"] is True
+    # and the server keeps them
+    case_id = await desk.contacted_case()
+    refused = await desk.client.post(
+        f"/v1/cases/{case_id}/support-referrals",
+        json=example_support_referral() | {"person_agreed": False},
+        headers=desk.worker,
+    )
+    assert refused.status_code == 422, refused.text
+    twice = await desk.save(case_id, example_assessment() | {"advice_given": ["driving"] * 2})
+    assert twice.status_code == 422, twice.text
 
 
 @pytest.fixture

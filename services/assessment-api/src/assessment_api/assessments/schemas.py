@@ -141,7 +141,9 @@ class AssessmentIn(Strict):
     gambling: PgsiAnswers = Field(default_factory=PgsiAnswers, description="PGSI.")
     dependence: SdsAnswers = Field(default_factory=SdsAnswers, description="SDS for the main drug.")
     needs: NeedsIn = Field(default_factory=NeedsIn)
-    advice_given: list[AdviceTopic] = Field(default_factory=list, max_length=8)
+    advice_given: list[AdviceTopic] = Field(
+        default_factory=list, max_length=8, json_schema_extra={"uniqueItems": True}
+    )
     notes: str | None = Field(default=None, max_length=4000)
 
     @field_validator("advice_given")
