@@ -77,6 +77,14 @@ class AlcoholSection(Strict):
 
 
 class NeedIn(Strict):
+    # With no need identified the action is none: stated in the schema as the check enforces it.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"level": {"const": NeedLevel.none.value}}},
+            "then": {"properties": {"action": {"const": NeedAction.none.value}}},
+        }
+    )
+
     level: NeedLevel
     action: NeedAction = NeedAction.none
     note: str | None = Field(default=None, max_length=1000)
