@@ -44,6 +44,20 @@ class SubstanceUseIn(Strict):
 
 
 class SubstanceUseSection(Strict):
+    # No injected route when injecting is false: stated in the schema as the check enforces it.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"injecting": {"const": False}}, "required": ["injecting"]},
+            "then": {
+                "properties": {
+                    "substances": {
+                        "items": {"properties": {"route": {"not": {"const": Route.injected.value}}}}
+                    }
+                }
+            },
+        }
+    )
+
     substances: list[SubstanceUseIn] = Field(default_factory=list, max_length=9)
     injecting: Flag | None = Field(
         default=None, description="Any injecting of any drug (now or in the last 12 months)?"
