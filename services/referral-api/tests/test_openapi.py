@@ -1,4 +1,6 @@
-"""The OpenAPI document: fuzzed by schemathesis with a real token, and every example works."""
+"""The OpenAPI document says what the server enforces: schemathesis, with every check, operation
+by operation and along the document's links, with two forces' callers, finds nothing; and every
+example works."""
 
 from __future__ import annotations
 
@@ -11,15 +13,48 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from referral_api.config import Settings
 from referral_api.main import create_app
+from servicekit_testing.fuzzing import (
+    Refusal,
+    fresh_idempotency_key,
+    fuzz_config,
+    is_positive,
+    unseen_by_another_force,
+)
 from servicekit_testing.threadpool import threadpool_dependencies
 
-from .helpers import AuthHeaders, scalar
+from .conftest import TokenFactory
+from .helpers import AuthHeaders, referral_body, scalar, submit
 
 pytestmark = pytest.mark.db
+
+
+# Schema-valid data the server rightly refuses, by a rule of the caller's force or between fields
+# and today's date that a JSON Schema cannot state: only these operations may answer it so.
+REFUSALS = [
+    Refusal(
+        "POST",
+        "/v1/eligibility-checks",
+        [422],
+        "answers to questions the force does not ask; a birth date after the encounter or over "
+        "120 years before it",
+    ),
+    Refusal(
+        "POST",
+        "/v1/referrals",
+        [422],
+        "an area the force does not have; an encounter in the future or over 30 days ago; a "
+        "substance listed twice; a main substance not found; an ineligible person",
+    ),
+    Refusal(
+        "GET",
+        "/v1/referrals",
+        [422],
+        "a cursor this list did not write (it is opaque); submitted_from after submitted_to",
+    ),
+]
 
 
 @pytest.fixture
@@ -30,21 +65,80 @@ def fuzz_app(referral_settings: Settings) -> Iterator[FastAPI]:
 
 
 @pytest.fixture
-def api_schema(fuzz_app: FastAPI) -> Any:
-    return schemathesis.openapi.from_asgi("/openapi.json", fuzz_app)
+def api_schema(fuzz_app: FastAPI, token: TokenFactory) -> Any:
+    config = fuzz_config(token("officer"), REFUSALS)
+    return schemathesis.openapi.from_asgi("/openapi.json", fuzz_app, config=config)
+
+
+@pytest.fixture
+async def live_referral(client: httpx.AsyncClient, auth: AuthHeaders) -> str:
+    """A referral the demonstration force's officer made, for generated ids to be swapped for."""
+    response = await submit(client, auth())
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
+def another_force(token: TokenFactory) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token('officer', force='northshire')}"}
+
+
+def is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
 @schema.parametrize()
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
-def test_schemathesis_finds_nothing(case: Any, token: Any) -> None:
-    # Schema-valid data may still break the scheme's rules (an area the force does not have, an
-    # ineligible person): those are documented 422s, so "positive data accepted" is not checked.
-    case.call_and_validate(
-        headers={"Authorization": f"Bearer {token('officer')}"},
-        excluded_checks=[positive_data_acceptance],
+def test_schemathesis_finds_nothing(case: Any, token: TokenFactory, live_referral: str) -> None:
+    # A well-formed generated id is swapped for a live referral so reads reach the record, and
+    # a schema-valid Idempotency-Key is made new for each call, as a client makes one per
+    # request: a generated key drawn twice for two bodies is rightly a 422.
+    if case.path_parameters and is_uuid(case.path_parameters.get("referral_id", "x")):
+        case.path_parameters["referral_id"] = live_referral
+    fresh_idempotency_key(case)
+    case.call_and_validate(additional_checks=[unseen_by_another_force(another_force(token))])
+
+
+def journey_referral() -> dict[str, Any]:
+    """A referral the demonstration force accepts, of someone new each time."""
+    return referral_body(given_name="Sam", family_name="Journey" + uuid.uuid4().hex[:8])
+
+
+@pytest.fixture
+def journeys(api_schema: Any, token: TokenFactory) -> type[Any]:
+    """schemathesis's stateful phase: calls chained by the document's links (a referral made,
+    then read, withdrawn, listed, paged), each read checked against another force's caller."""
+    other_force = unseen_by_another_force(another_force(token))
+
+    class Journeys(api_schema.as_state_machine()):  # type: ignore[misc]
+        def before_call(self, case: Any) -> None:
+            fresh_idempotency_key(case)
+            if (case.method, case.path) == ("POST", "/v1/referrals") and is_positive(case):
+                # generated areas are almost never the force's: start the journeys from a
+                # referral it accepts (the operation's own test fuzzes the body)
+                case.body = journey_referral()
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            kwargs.pop("additional_checks", None)
+            super().validate_response(response, case, additional_checks=[other_force], **kwargs)
+
+    return Journeys
+
+
+def test_schemathesis_follows_the_links_and_finds_nothing(journeys: type[Any]) -> None:
+    journeys.run(
+        settings=settings(
+            max_examples=15,
+            stateful_step_count=6,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
     )
 
 
@@ -83,6 +177,70 @@ async def test_every_example_succeeds_against_the_demonstration_force(
             if path == "/v1/referrals":
                 referral_id = response.json()["id"]
     assert await scalar(referral_database, "SELECT count(*) FROM referrals") == 1
+
+
+def _operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            yield method.upper(), path, operation
+
+
+async def test_every_protected_operation_names_the_bearer_scheme(
+    client: httpx.AsyncClient,
+) -> None:
+    document = await _openapi(client)
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    protected = 0
+    for method, path, operation in _operations(document):
+        if path.startswith("/v1/"):
+            assert operation.get("security") == [{"bearer": []}], (method, path)
+            protected += 1
+            response = await client.request(method, path.replace("{referral_id}", "x"))
+            assert response.status_code == 401, (method, path)
+        else:
+            assert "security" not in operation, (method, path)
+    assert protected >= 6
+
+
+async def test_the_idempotency_key_is_declared_where_taken_and_required_where_required(
+    client: httpx.AsyncClient,
+) -> None:
+    document = await _openapi(client)
+    declared = {
+        (method, path): parameter
+        for method, path, operation in _operations(document)
+        for parameter in operation.get("parameters", [])
+        if parameter["name"] == "Idempotency-Key"
+    }
+    assert {key: p["required"] for key, p in declared.items()} == {
+        ("POST", "/v1/referrals"): True,
+        ("POST", "/v1/referrals/{referral_id}/withdrawal"): False,
+    }
+    for parameter in declared.values():
+        assert parameter["in"] == "header"
+        assert parameter["schema"]["minLength"] == 8
+        assert parameter["schema"]["maxLength"] == 200
+        assert parameter["schema"]["pattern"]
+
+
+async def test_cursors_are_opaque_text_from_next_cursor(client: httpx.AsyncClient) -> None:
+    document = await _openapi(client)
+    (cursor,) = [
+        parameter
+        for parameter in document["paths"]["/v1/referrals"]["get"]["parameters"]
+        if parameter["name"] == "cursor"
+    ]
+    assert "next_cursor" in cursor["description"]
+    assert "opaque" in cursor["description"].lower()
+    for schema in cursor["schema"]["anyOf"]:
+        assert "format" not in schema and "pattern" not in schema
+
+
+async def test_lists_link_to_their_items_and_their_next_page(client: httpx.AsyncClient) -> None:
+    document = await _openapi(client)
+    links = document["paths"]["/v1/referrals"]["get"]["responses"]["200"]["links"]
+    assert links["GetFirstReferral"]["operationId"] == "get_referral"
+    assert links["NextPage"]["parameters"] == {"cursor": "$response.body#/next_cursor"}
 
 
 async def test_no_route_waits_for_the_thread_pool(app: FastAPI) -> None:

@@ -119,6 +119,17 @@ async def test_a_body_that_is_not_json_is_415(service: Service, content_type: st
     assert await count(service.runtime.db, notes) == 0
 
 
+async def test_a_header_that_is_not_utf8_is_refused_not_a_500(service: Service) -> None:
+    """HTTP header values are bytes (ISO 8859-1 as ASGI gives them), not always UTF-8 text."""
+    response = await service.client.post(
+        "/idempotent-notes",
+        json={"text": "hi"},
+        headers=[*service.auth().items(), ("Idempotency-Key", b"\xf1\xf1\xf1\xf1\xf1\xf1\xf1\xf1")],
+    )
+    assert_problem(response, 400, "idempotency-key")
+    assert await count(service.runtime.db, notes) == 0
+
+
 async def test_a_json_media_type_with_charset_is_accepted(service: Service) -> None:
     response = await service.client.post(
         "/notes",

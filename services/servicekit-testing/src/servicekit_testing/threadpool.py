@@ -9,6 +9,17 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 
+def _awaited(call: object) -> bool:
+    """Whether FastAPI awaits `call` on the event loop: an async function or generator, or an
+    instance whose `__call__` is one (a security scheme such as `HTTPBearer`)."""
+    if inspect.iscoroutinefunction(call) or inspect.isasyncgenfunction(call):
+        return True
+    if inspect.isroutine(call) or inspect.isclass(call):
+        return False
+    dunder = getattr(call, "__call__", None)  # noqa: B004
+    return inspect.iscoroutinefunction(dunder) or inspect.isasyncgenfunction(dunder)
+
+
 def threadpool_dependencies(app: FastAPI) -> list[str]:
     """The dependencies and endpoints of `app` that FastAPI would run on its thread pool.
 
@@ -19,9 +30,7 @@ def threadpool_dependencies(app: FastAPI) -> list[str]:
     def visit(dependant: Dependant, route: str) -> None:
         for sub in dependant.dependencies:
             call = sub.call
-            if call is not None and not (
-                inspect.iscoroutinefunction(call) or inspect.isasyncgenfunction(call)
-            ):
+            if call is not None and not _awaited(call):
                 found.add(f"{route}: {getattr(call, '__qualname__', call)}")
             visit(sub, route)
 

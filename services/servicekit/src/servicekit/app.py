@@ -16,7 +16,7 @@ from servicekit.db import Database
 from servicekit.docs import install_docs
 from servicekit.headers import SecurityHeaders
 from servicekit.health import health_router
-from servicekit.idempotency import KeyKeeper
+from servicekit.idempotency import KeyKeeper, declare_keys
 from servicekit.inbox import EventConsumer, Subscription
 from servicekit.logs import RequestLog
 from servicekit.methods import HeadAsGet
@@ -213,6 +213,7 @@ def build_app(
         health_router({"database": runtime._database_ready, "nats": runtime._nats_ready})
     )
     for router in routers:
+        declare_keys(router.routes)
         app.include_router(router, responses=EVERY_ROUTE_PROBLEMS)
     return app
 

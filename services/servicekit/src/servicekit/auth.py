@@ -21,7 +21,8 @@ from urllib.parse import urlparse
 
 import httpx
 import jwt
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jwt import PyJWK
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -275,13 +276,26 @@ class Authenticator:
         return principal, float(claims["exp"])
 
 
-async def current_principal(request: Request) -> Principal:
+# Declares the bearer scheme in OpenAPI on every operation that needs a caller; the answer to a
+# missing or malformed header stays the kit's own 401 problem.
+bearer = HTTPBearer(
+    scheme_name="bearer",
+    bearerFormat="JWT",
+    description="An RS256 JWT from a trusted identity provider, naming one role and the "
+    "force(s) its holder works for: `Authorization: Bearer <token>`.",
+    auto_error=False,
+)
+
+
+async def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+) -> Principal:
     authenticator: Authenticator = request.app.state.authenticator
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    token = credentials.credentials.strip() if credentials is not None else ""
+    if not token:
         raise _unauthorised("Send a bearer token in the Authorization header.")
-    principal = await authenticator.authenticate(token.strip())
+    principal = await authenticator.authenticate(token)
     request.state.principal = principal
     return principal
 

@@ -13,15 +13,18 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.routing import BaseRoute
 
 from servicekit.db import Database, utcnow
 from servicekit.periodic import Periodic
@@ -29,7 +32,10 @@ from servicekit.problems import HEADER_RULES, HeaderRule, Problem
 from servicekit.tables import KitTables
 from servicekit.writes import stage
 
-_KEY = re.compile(r"^[A-Za-z0-9._:\-]{8,200}$")
+KEY_MIN_LENGTH = 8
+KEY_MAX_LENGTH = 200
+KEY_PATTERN = r"^[A-Za-z0-9._:-]+$"  # as the OpenAPI document states it, with the lengths above
+_KEY = re.compile(rf"^[A-Za-z0-9._:-]{{{KEY_MIN_LENGTH},{KEY_MAX_LENGTH}}}$")
 
 
 @dataclass(frozen=True)
@@ -91,7 +97,7 @@ async def required_idempotency_key(
         Header(
             alias=HEADER,
             pattern=_KEY.pattern,
-            description="A client-generated unique key (a UUID) so a retry is never applied twice.",
+            include_in_schema=False,  # stated by declare_keys, with its length and whether required
         ),
     ],
 ) -> str:
@@ -109,8 +115,7 @@ async def optional_idempotency_key(
         Header(
             alias=HEADER,
             pattern=_KEY.pattern,
-            description="Optional: a client-generated unique key (a UUID). A retry with the same "
-            "key and body gets the first response back and changes nothing.",
+            include_in_schema=False,  # stated by declare_keys
         ),
     ] = None,
 ) -> str | None:
@@ -119,6 +124,61 @@ async def optional_idempotency_key(
 
 
 OptionalIdempotencyKey = Annotated[str | None, Depends(optional_idempotency_key)]
+
+
+def key_parameter(*, required: bool) -> dict[str, Any]:
+    """The Idempotency-Key header as OpenAPI states it: the rule `_KEY` enforces, and whether
+    the operation refuses a request without one (400)."""
+    description = (
+        "A client-generated unique key (a UUID) so a retry is never applied twice: a retry with "
+        "the same key and body gets the first response back and changes nothing."
+    )
+    return {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": required,
+        "description": description if required else "Optional. " + description,
+        "schema": {
+            "type": "string",
+            "minLength": KEY_MIN_LENGTH,
+            "maxLength": KEY_MAX_LENGTH,
+            "pattern": KEY_PATTERN,
+        },
+    }
+
+
+def _takes_key(dependant: Dependant) -> bool | None:
+    """Whether an operation requires a key (True), accepts one (False) or takes none (None)."""
+    takes: bool | None = None
+    for dependency in dependant.dependencies:
+        if dependency.call is required_idempotency_key:
+            return True
+        if dependency.call is optional_idempotency_key:
+            takes = False
+        below = _takes_key(dependency)
+        if below is not None:
+            takes = takes or below
+    return takes
+
+
+def declare_keys(routes: Sequence[BaseRoute]) -> None:
+    """State the Idempotency-Key header in the OpenAPI document of each route that takes one
+    (a router's own routes; `build_app` declares those of every router it includes).
+
+    The dependencies validate the header with the body (a missing or malformed key is answered
+    beside the body's errors) but leave it out of the document, where FastAPI would state it
+    without its length limits; this declares it as they enforce it.
+    """
+    for route in routes:
+        if not isinstance(route, APIRoute):
+            continue
+        required = _takes_key(route.dependant)
+        if required is None:
+            continue
+        extra = dict(route.openapi_extra or {})
+        named = [p for p in extra.get("parameters", []) if p.get("name") != "Idempotency-Key"]
+        extra["parameters"] = [*named, key_parameter(required=required)]
+        route.openapi_extra = extra
 
 
 def scope_for(subject: str, operation: str) -> str:

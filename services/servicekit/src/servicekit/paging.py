@@ -37,7 +37,11 @@ M = TypeVar("M")
 
 CursorQuery = Annotated[
     str | None,
-    Query(max_length=400, description="`next_cursor` of the page before; absent for the first."),
+    Query(
+        max_length=400,
+        description="Opaque: the `next_cursor` of the page before, exactly as this list wrote "
+        "it; absent for the first page. Any other text is refused (422).",
+    ),
 ]
 LimitQuery = Annotated[int, Query(ge=1, le=100, description="Rows on a page.")]
 
@@ -48,7 +52,7 @@ class Page(BaseModel, Generic[T]):
 
     items: list[T]
     next_cursor: str | None = Field(
-        description="Pass as `cursor` for the next page; null at the end."
+        description="Opaque: pass it unchanged as `cursor` for the next page; null at the end."
     )
 
 

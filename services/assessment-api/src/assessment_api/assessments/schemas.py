@@ -44,6 +44,20 @@ class SubstanceUseIn(Strict):
 
 
 class SubstanceUseSection(Strict):
+    # No injected route when injecting is false: stated in the schema as the check enforces it.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"injecting": {"const": False}}, "required": ["injecting"]},
+            "then": {
+                "properties": {
+                    "substances": {
+                        "items": {"properties": {"route": {"not": {"const": Route.injected.value}}}}
+                    }
+                }
+            },
+        }
+    )
+
     substances: list[SubstanceUseIn] = Field(default_factory=list, max_length=9)
     injecting: Flag | None = Field(
         default=None, description="Any injecting of any drug (now or in the last 12 months)?"
@@ -77,6 +91,14 @@ class AlcoholSection(Strict):
 
 
 class NeedIn(Strict):
+    # With no need identified the action is none: stated in the schema as the check enforces it.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"level": {"const": NeedLevel.none.value}}},
+            "then": {"properties": {"action": {"const": NeedAction.none.value}}},
+        }
+    )
+
     level: NeedLevel
     action: NeedAction = NeedAction.none
     note: MultilineText | None = Field(default=None, max_length=1000)
@@ -141,7 +163,9 @@ class AssessmentIn(Strict):
     gambling: PgsiAnswers = Field(default_factory=PgsiAnswers, description="PGSI.")
     dependence: SdsAnswers = Field(default_factory=SdsAnswers, description="SDS for the main drug.")
     needs: NeedsIn = Field(default_factory=NeedsIn)
-    advice_given: list[AdviceTopic] = Field(default_factory=list, max_length=8)
+    advice_given: list[AdviceTopic] = Field(
+        default_factory=list, max_length=8, json_schema_extra={"uniqueItems": True}
+    )
     notes: MultilineText | None = Field(default=None, max_length=4000)
 
     @field_validator("advice_given")

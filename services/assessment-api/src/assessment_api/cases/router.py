@@ -37,7 +37,26 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-@router.get("/cases", response_model=CasePage, operation_id="list_cases")
+@router.get(
+    "/cases",
+    response_model=CasePage,
+    operation_id="list_cases",
+    responses={
+        200: {
+            "description": "One page of the queue.",
+            "links": {
+                "GetFirstCase": {
+                    "operationId": "get_case",
+                    "parameters": {"case_id": "$response.body#/items/0/id"},
+                },
+                "NextPage": {
+                    "operationId": "list_cases",
+                    "parameters": {"cursor": "$response.body#/next_cursor"},
+                },
+            },
+        }
+    },
+)
 async def list_cases(
     worker: WorkerDep,
     session: SessionDep,

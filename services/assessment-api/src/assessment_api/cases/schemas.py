@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic.config import JsonDict
 
 from assessment_api.cases.models import (
     OPEN_STATUSES,
@@ -65,7 +66,21 @@ RESULTS_BY_CHANNEL: dict[ContactChannel, frozenset[ContactResult]] = {
 }
 
 
+_RESULT_FITS_CHANNEL: JsonDict = {
+    "allOf": [
+        {
+            "if": {"properties": {"channel": {"const": channel.value}}},
+            "then": {"properties": {"result": {"enum": [r.value for r in sorted(results)]}}},
+        }
+        for channel, results in RESULTS_BY_CHANNEL.items()
+    ]
+}
+
+
 class ContactAttemptIn(Strict):
+    # The result must fit the channel: stated in the schema from the same table the check uses.
+    model_config = ConfigDict(json_schema_extra=_RESULT_FITS_CHANNEL)
+
     attempted_at: IsoDateTime | None = Field(
         default=None, description="When the attempt was made; now when omitted."
     )

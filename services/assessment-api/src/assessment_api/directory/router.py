@@ -20,7 +20,22 @@ from servicekit.paging import CursorQuery, LimitQuery
 router = APIRouter(prefix="/v1", tags=["directory"])
 
 
-@router.get("/services", response_model=DirectoryPage, operation_id="search_services")
+@router.get(
+    "/services",
+    response_model=DirectoryPage,
+    operation_id="search_services",
+    responses={
+        200: {
+            "description": "One page of services.",
+            "links": {
+                "NextPage": {
+                    "operationId": "search_services",
+                    "parameters": {"cursor": "$response.body#/next_cursor"},
+                }
+            },
+        }
+    },
+)
 async def search_services(
     worker: WorkerDep,
     session: SessionDep,

@@ -55,6 +55,10 @@ async def referral_out(
         201: {
             "description": "Raised; it stays open, listed as needing follow-up, until closed.",
             "links": {
+                "GetSafeguardingReferral": {
+                    "operationId": "get_safeguarding_referral",
+                    "parameters": {"safeguarding_referral_id": "$response.body#/id"},
+                },
                 "FollowUpSafeguardingReferral": {
                     "operationId": "follow_up_safeguarding_referral",
                     "parameters": {"safeguarding_referral_id": "$response.body#/id"},
@@ -188,6 +192,21 @@ async def follow_up_safeguarding_referral(
     "/safeguarding-referrals",
     response_model=SafeguardingPage,
     operation_id="list_safeguarding_referrals",
+    responses={
+        200: {
+            "description": "One page of safeguarding referrals.",
+            "links": {
+                "GetFirstSafeguardingReferral": {
+                    "operationId": "get_safeguarding_referral",
+                    "parameters": {"safeguarding_referral_id": "$response.body#/items/0/id"},
+                },
+                "NextPage": {
+                    "operationId": "list_safeguarding_referrals",
+                    "parameters": {"cursor": "$response.body#/next_cursor"},
+                },
+            },
+        }
+    },
 )
 async def list_safeguarding_referrals(
     worker: WorkerDep,

@@ -20,7 +20,11 @@ class SupportReferralIn(BaseModel):
         min_length=1, max_length=100, description="A service from GET /v1/services."
     )
     need_domain: NeedDomain = Field(description="The need the referral is for.")
-    person_agreed: Flag = Field(description="The person agreed to be referred to the service.")
+    person_agreed: Flag = Field(
+        description="The person agreed to be referred to the service: always true (without "
+        "agreement, signpost them instead).",
+        json_schema_extra={"const": True},
+    )
     note: MultilineText | None = Field(
         default=None, max_length=1000, description="What was agreed (kept here only)."
     )

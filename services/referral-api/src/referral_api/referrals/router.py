@@ -163,6 +163,22 @@ async def get_referral(
 @router.get(
     "/referrals",
     response_model=ReferralPage,
+    operation_id="list_referrals",
+    responses={
+        200: {
+            "description": "One page of referrals, newest first.",
+            "links": {
+                "GetFirstReferral": {
+                    "operationId": "get_referral",
+                    "parameters": {"referral_id": "$response.body#/items/0/id"},
+                },
+                "NextPage": {
+                    "operationId": "list_referrals",
+                    "parameters": {"cursor": "$response.body#/next_cursor"},
+                },
+            },
+        }
+    },
     dependencies=[require_roles(Role.officer, Role.supervisor)],
 )
 async def list_referrals(
