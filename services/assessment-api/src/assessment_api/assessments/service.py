@@ -38,7 +38,14 @@ from assessment_api.instruments.scoring import (
 )
 from assessment_api.safeguarding import repository as safeguarding_repository
 from contracts.events.v1 import AssessmentCompleted
-from contracts.vocabulary import AuditBand, NeedLevel, PgsiBand, SdsBand, Substance
+from contracts.vocabulary import (
+    AuditBand,
+    NeedLevel,
+    PgsiBand,
+    SafeguardingCategory,
+    SdsBand,
+    Substance,
+)
 from servicekit.access_log import record_access
 
 IN_PROGRESS = "in_progress"
@@ -56,6 +63,9 @@ class Scored:
     pgsi: Score | None
     sds: Score | None
     missing: list[str]
+    # the category of each safeguarding referral raised for the person (a fact of the case,
+    # not an answer: allocation counts each one)
+    safeguarding_raised: tuple[SafeguardingCategory, ...] = ()
 
     @property
     def scores(self) -> list[Score]:
@@ -67,6 +77,7 @@ class Scored:
 
     def facts(self) -> AllocationFacts:
         safeguarding = self.answers.needs.safeguarding
+        exploitation = self.answers.needs.exploitation
         return AllocationFacts(
             main_substance=self.main_substance,
             substances_used=frozenset(e.substance for e in self.answers.substance_use.substances),
@@ -75,13 +86,27 @@ class Scored:
             sds_cutoff=self.sds.cutoff if self.sds else None,
             audit_total=self.audit.total if self.audit else None,
             safeguarding=safeguarding.level if safeguarding else NeedLevel.none,
+            exploitation=exploitation.level if exploitation else NeedLevel.none,
+            safeguarding_referrals=self.safeguarding_raised,
         )
 
     def proposal(self) -> Proposal | None:
         return propose(self.facts()) if self.complete else None
 
 
-def score(answers: AssessmentIn, case: Case) -> Scored:
+async def safeguarding_raised(
+    session: AsyncSession, case: Case
+) -> tuple[SafeguardingCategory, ...]:
+    """The category of each safeguarding referral raised for the case, open or closed."""
+    referrals = await safeguarding_repository.for_case(session=session, case_id=case.id)
+    return tuple(referral.category for referral in referrals)
+
+
+def score(
+    answers: AssessmentIn,
+    case: Case,
+    safeguarding_raised: tuple[SafeguardingCategory, ...] = (),
+) -> Scored:
     """Score every instrument that is fully answered and list what completion still needs."""
     main = answers.main_substance or Substance(case.main_substance)
     audit_c_answers = answers.alcohol.audit_c.answers()
@@ -113,6 +138,7 @@ def score(answers: AssessmentIn, case: Case) -> Scored:
         pgsi=score_pgsi(answers.gambling.answers()),
         sds=score_sds(answers.dependence.answers(), main),
         missing=missing,
+        safeguarding_raised=safeguarding_raised,
     )
 
 
@@ -196,7 +222,7 @@ async def complete(
     assessed, publishing assessment.completed.v1 with categories and bands only."""
     now = now or datetime.now(UTC)
     assessment = await _claim_for_completion(session, case, worker, now)
-    scored = score(stored_answers(assessment), case)
+    scored = score(stored_answers(assessment), case, await safeguarding_raised(session, case))
     proposal = _finished_proposal(scored)
     allocation = _allocation(proposal, request)
     _record_completion(assessment, scored, proposal, allocation, worker=worker, now=now)
@@ -310,7 +336,6 @@ async def _publish_completed(
 ) -> None:
     """assessment.completed.v1: categories and bands only, never answers or scores."""
     safeguarding = scored.answers.needs.safeguarding
-    raised = await safeguarding_repository.for_case(session=session, case_id=case.id)
     await publish(
         session,
         referral_id=case.referral_id,
@@ -325,7 +350,7 @@ async def _publish_completed(
             main_substance=scored.main_substance,
             dependence_indicated=proposal.dependence_indicated,
             injecting=scored.answers.substance_use.any_injecting,
-            safeguarding_concern=bool(raised)
+            safeguarding_concern=bool(scored.safeguarding_raised)
             or (safeguarding is not None and safeguarding.level is not NeedLevel.none),
             needs={
                 domain: need.level
