@@ -21,6 +21,7 @@ from assessment_api.assessments.schemas import (
 from assessment_api.cases.dependencies import WorkerDep, visible_case
 from assessment_api.cases.models import Case
 from assessment_api.db import kit
+from assessment_api.dependencies import SettingsDep
 from assessment_api.exceptions import assessment_not_found
 from assessment_api.responses import CONFLICT
 from servicekit.access_log import record_access
@@ -157,6 +158,7 @@ async def complete_assessment(
     ],
     worker: WorkerDep,
     session: SessionDep,
+    settings: SettingsDep,
     key: OptionalIdempotencyKey,
 ) -> Any:
     """Complete the saved assessment: the service scores it, proposes a pathway with its reasons,
@@ -165,7 +167,7 @@ async def complete_assessment(
 
     async def perform() -> StoredResponse:
         assessment, _, _ = await service.complete(
-            session=session, case=case, request=body, worker=worker
+            session=session, case=case, request=body, worker=worker, settings=settings
         )
         out = await assessment_out(session, case, assessment)
         return StoredResponse(

@@ -19,10 +19,12 @@ from assessment_api.assessments.allocation import (
     propose,
 )
 from assessment_api.assessments.models import Assessment
+from assessment_api.assessments.reminders import sealed_reminder_contact
 from assessment_api.assessments.schemas import HOLISTIC_DOMAINS, AssessmentIn, CompletionIn
 from assessment_api.cases import repository as case_repository
 from assessment_api.cases.dependencies import Worker
 from assessment_api.cases.models import Case, CaseStatus
+from assessment_api.config import Settings
 from assessment_api.db import kit
 from assessment_api.events import publish
 from assessment_api.exceptions import case_conflict, invalid_field, invalid_fields
@@ -38,6 +40,7 @@ from assessment_api.instruments.scoring import (
 )
 from assessment_api.safeguarding import repository as safeguarding_repository
 from contracts.events.v1 import AssessmentCompleted
+from contracts.sealed import SealedField
 from contracts.vocabulary import (
     AuditBand,
     NeedLevel,
@@ -216,10 +219,12 @@ async def complete(
     case: Case,
     request: CompletionIn,
     worker: Worker,
+    settings: Settings,
     now: datetime | None = None,
 ) -> tuple[Assessment, Scored, Allocation]:
     """Score the saved answers, allocate (or apply the worker's override) and close the case as
-    assessed, publishing assessment.completed.v1 with categories and bands only."""
+    assessed, publishing assessment.completed.v1 with categories and bands only, and the reminder
+    contact sealed to scheduling-api when its key is configured."""
     now = now or datetime.now(UTC)
     assessment = await _claim_for_completion(session, case, worker, now)
     scored = score(stored_answers(assessment), case, await safeguarding_raised(session, case))
@@ -229,7 +234,15 @@ async def complete(
     await _close_as_assessed(session, case, now)
     if allocation.overridden:
         await _log_override(session, case, proposal, allocation, worker=worker)
-    await _publish_completed(session, case, scored, proposal, allocation, now=now)
+    await _publish_completed(
+        session,
+        case,
+        scored,
+        proposal,
+        allocation,
+        reminder_contact=sealed_reminder_contact(settings, case),
+        now=now,
+    )
     await session.flush()
     return assessment, scored, allocation
 
@@ -332,9 +345,11 @@ async def _publish_completed(
     proposal: Proposal,
     allocation: Allocation,
     *,
+    reminder_contact: SealedField | None,
     now: datetime,
 ) -> None:
-    """assessment.completed.v1: categories and bands only, never answers or scores."""
+    """assessment.completed.v1: categories and bands only, never answers or scores; contact
+    details only sealed."""
     safeguarding = scored.answers.needs.safeguarding
     await publish(
         session,
@@ -363,5 +378,6 @@ async def _publish_completed(
             preferred_language=case.preferred_language,
             interpreter_needed=case.interpreter_needed,
             easy_read=case.easy_read,
+            reminder_contact=reminder_contact,
         ),
     )
