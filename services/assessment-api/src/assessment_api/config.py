@@ -70,7 +70,7 @@ class Settings(ServiceSettings):
     @field_validator("scheduling_public_key")
     @classmethod
     def _scheduling_public_key(cls, value: str | None) -> str | None:
-        # empty is unset: compose passes ${SCHEDULING_PUBLIC_KEY:-} for a deployment without one
+        # empty is unset, as an environment variable or a Secret's value may be left
         return _valid_public_key(value) if value else None
 
     @field_validator("retired_private_keys")

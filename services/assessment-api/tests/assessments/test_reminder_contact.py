@@ -148,7 +148,7 @@ async def test_with_a_scheduling_key_start_does_not_warn(
 
 
 def test_an_empty_scheduling_key_is_not_configured(assessment_settings: Settings) -> None:
-    # compose passes ${SCHEDULING_PUBLIC_KEY:-}: empty when the deployment has no scheduling
+    # an environment variable or a Secret's value left empty
     settings = Settings(**{**assessment_settings.model_dump(), "scheduling_public_key": ""})
     assert settings.scheduling_public_key is None
 
