@@ -29,7 +29,7 @@ from servicekit.crypto import new_key
 HERE = Path(__file__).resolve().parent
 ENV_EXAMPLE = HERE / "compose" / ".env.example"
 sys.path.insert(0, str(HERE))
-from servicelist import deployment, services  # noqa: E402 - deploy/ is not a package
+from servicelist import awaited_secrets, deployment, services  # noqa: E402 - not a package
 
 # Keys only some services hold, besides every service's field keys and database password: the
 # setting's name in that service's Secret, mapped to the generated value's .env name (from each
@@ -54,10 +54,13 @@ def generate(key_id: str) -> dict[str, str]:
         values[f"{service.prefix}FIELD_KEYS"] = json.dumps({key_id: new_key()})
         values[f"{service.prefix}FIELD_KEY_CURRENT"] = key_id
     assessment_private, assessment_public = generate_keypair()
+    scheduling_private, scheduling_public = generate_keypair()
     return values | {
         "REFERRAL_IDENTITY_KEY": new_key(),
         "ASSESSMENT_PRIVATE_KEY": assessment_private,
         "ASSESSMENT_PUBLIC_KEY": assessment_public,
+        "SCHEDULING_PRIVATE_KEY": scheduling_private,
+        "SCHEDULING_PUBLIC_KEY": scheduling_public,
     }
 
 
@@ -108,6 +111,9 @@ def kubernetes_secrets(values: dict[str, str], namespace: str) -> list[dict[str,
         data |= {key: values[name] for key, name in SERVICE_KEYS.get(service.name, {}).items()}
         made.append(secret(f"{service.name}-keys", data, type="Opaque"))
         made.append(database(service.name, service.database))
+    for name, keys in awaited_secrets().items():  # a service not deployed yet: its keys alone
+        data = {key: values[variable] for key, variable in keys.items()}
+        made.append(secret(f"{name}-keys", data, type="Opaque"))
     return made
 
 

@@ -31,7 +31,7 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from servicelist import Deployment, Service, deployment, services  # noqa: E402
+from servicelist import Deployment, Service, awaited_secrets, deployment, services  # noqa: E402
 
 K8S = HERE / "kubernetes"
 BASE = K8S / "base"
@@ -201,6 +201,22 @@ def secrets_example(listed: list[tuple[Service, Deployment]]) -> str:
             "stringData:",
             f"  username: {service.database}",
             "  password: REPLACE_WITH_NEW_PASSWORD",
+        ]
+    for name, keys in awaited_secrets().items():
+        lines += [
+            "---",
+            f"# {name}'s keys, made before it is deployed: a listed service uses their other half",
+            "# (servicelist.AWAITED_SECRETS). Its field keys join them when it is deployed.",
+            "apiVersion: v1",
+            "kind: Secret",
+            "metadata:",
+            f"  name: {name}-keys",
+            "  namespace: diversion",
+            "type: Opaque",
+            "stringData:",
+            *indent(
+                mapping({key: f"REPLACE_WITH_{variable}" for key, variable in keys.items()}), 2
+            ),
         ]
     return text(lines)
 

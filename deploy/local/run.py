@@ -42,7 +42,10 @@ def extra_env(keys: dict[str, str]) -> dict[str, dict[str, str]]:
             "PWA_DIR": str(ROOT / "pwa"),
             "DEV_IDP_DIR": str(devidp_dir()),
         },
-        "assessment-api": {"PRIVATE_KEY": keys["assessment_private_key"]},
+        "assessment-api": {
+            "PRIVATE_KEY": keys["assessment_private_key"],
+            "SCHEDULING_PUBLIC_KEY": keys["scheduling_public_key"],
+        },
     }
 
 
@@ -70,21 +73,37 @@ def database_url(service: Service) -> str:
     return f"sqlite+aiosqlite:///{LOCAL / (service.name + '.db')}"
 
 
-def load_keys() -> dict[str, str]:
-    """Local keys, made once: field encryption, identity hashing, the sealed-field key pair."""
+def new_keys() -> list[dict[str, str]]:
+    """Fresh local keys, each group made together: field encryption, identity hashing, and the
+    sealed-field key pairs (contact details are sealed to assessment-api, the reminder contact to
+    scheduling-api, whose private half waits here for scheduling-api)."""
     from contracts.sealed import generate_keypair
     from servicekit.crypto import new_key
 
+    assessment_private, assessment_public = generate_keypair()
+    scheduling_private, scheduling_public = generate_keypair()
+    return [
+        {"field_key": new_key()},
+        {"identity_key": new_key()},
+        {"assessment_private_key": assessment_private, "assessment_public_key": assessment_public},
+        {"scheduling_private_key": scheduling_private, "scheduling_public_key": scheduling_public},
+    ]
+
+
+def load_keys() -> dict[str, str]:
+    """Local keys, made once. A keys file from before a key was added keeps its keys (what is on
+    disk and in NATS was made with them) and gains the new ones."""
     path = LOCAL / "keys.json"
-    if path.exists():
-        return dict(json.loads(path.read_text()))
-    private, public = generate_keypair()
-    keys = {
-        "field_key": new_key(),
-        "identity_key": new_key(),
-        "assessment_private_key": private,
-        "assessment_public_key": public,
+    kept: dict[str, str] = dict(json.loads(path.read_text())) if path.exists() else {}
+    added = {
+        name: value
+        for group in new_keys()
+        if not group.keys() & kept.keys()
+        for name, value in group.items()
     }
+    if path.exists() and not added:
+        return kept
+    keys = kept | added
     LOCAL.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(keys, indent=2))
     path.chmod(0o600)

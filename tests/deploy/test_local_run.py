@@ -8,6 +8,7 @@ default ports (8001-8004, 4222) or the repository's `.local/`.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import re
@@ -21,10 +22,12 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import httpx
 import pytest
 
+from contracts.sealed import open_sealed, public_key_of, seal
 from referral_api.referrals.schemas import example_referral
 from servicekit.devidp import DevIdentityProvider
 from servicekit_testing.nats import free_port
@@ -138,7 +141,8 @@ def test_make_run_serves_and_ctrl_c_stops_everything_quietly(tmp_path: Path) -> 
     for port in [*ports.values(), nats_port]:
         assert not listening(port), f"something still listens on {port}:\n{log}"
     keys = json.loads((tmp_path / "local/keys.json").read_text())
-    assert set(keys) >= {"field_key", "identity_key"}  # made under LOCAL_DIR, not .local/
+    # made under LOCAL_DIR, not .local/
+    assert set(keys) >= {"field_key", "identity_key", "scheduling_private_key"}
 
 
 def run_until_exit(env: dict[str, str], seconds: float = 60) -> tuple[int, str]:
@@ -305,3 +309,44 @@ def test_the_readme_walkthrough_takes_a_referral_to_its_allocation(moved_run: Mo
     allocation = allocated["allocation"]
     assert allocation["pathway"] == allocation["proposed_pathway"], output  # as proposed
     assert allocation["overridden"] is False
+
+
+def load_run(local: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """deploy/local/run.py as a module, keeping its state in `local`."""
+    monkeypatch.setenv("LOCAL_DIR", str(local))
+    monkeypatch.syspath_prepend(str(RUN.parent))
+    spec = importlib.util.spec_from_file_location("local_run", RUN)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_local_keys_include_the_scheduling_pair_assessment_api_seals_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = load_run(tmp_path / "local", monkeypatch)
+    keys = run.load_keys()
+    assert run.load_keys() == keys  # made once
+    stored = json.loads((tmp_path / "local/keys.json").read_text())
+    assert stored == keys
+    # scheduling-api's private half is kept under the name it will read it by
+    assert public_key_of(keys["scheduling_private_key"]) == keys["scheduling_public_key"]
+    assert public_key_of(keys["assessment_private_key"]) == keys["assessment_public_key"]
+    public = run.extra_env(keys)["assessment-api"]["SCHEDULING_PUBLIC_KEY"]
+    sealed = seal(b'{"phone": "07700 900123"}', public_key=public, kid="scheduling-1")
+    assert open_sealed(sealed, private_key=keys["scheduling_private_key"]).startswith(b'{"phone"')
+
+
+def test_a_keys_file_from_before_the_scheduling_pair_keeps_its_keys_and_gains_the_pair(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = load_run(tmp_path / "local", monkeypatch)
+    earlier = {
+        name: value for name, value in run.load_keys().items() if not name.startswith("scheduling_")
+    }
+    (tmp_path / "local/keys.json").write_text(json.dumps(earlier))
+    keys = run.load_keys()
+    assert {name: keys[name] for name in earlier} == earlier
+    assert public_key_of(keys["scheduling_private_key"]) == keys["scheduling_public_key"]
+    assert json.loads((tmp_path / "local/keys.json").read_text()) == keys

@@ -543,6 +543,11 @@ def test_generated_kubernetes_secrets_have_the_example_shape() -> None:
     private = generated["assessment-api-keys"]["stringData"]["ASSESSMENT_PRIVATE_KEY"]
     sealed = seal(b'{"phone": "07700 900123"}', public_key=public, kid="assessment-1")
     assert open_sealed(sealed, private_key=private) == b'{"phone": "07700 900123"}'
+    # and so is scheduling's: what assessment-api seals, scheduling-api will open
+    public = generated["assessment-api-keys"]["stringData"]["ASSESSMENT_SCHEDULING_PUBLIC_KEY"]
+    private = generated["scheduling-api-keys"]["stringData"]["SCHEDULING_PRIVATE_KEY"]
+    sealed = seal(b'{"email": "jo@example.org"}', public_key=public, kid="scheduling-1")
+    assert open_sealed(sealed, private_key=private) == b'{"email": "jo@example.org"}'
 
 
 def test_both_sides_name_the_same_sealing_key() -> None:
@@ -710,6 +715,31 @@ def test_compose_with_generated_env_starts_the_settings(
     assert settings.nats_url == "nats://nats:4222"
     cipher = FieldCipher(settings.field_keys, settings.field_key_current)
     assert cipher.decrypt(cipher.encrypt("01/02/1990")) == "01/02/1990"
+
+
+def assessment_settings_under_compose(
+    values: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> Any:
+    (service,) = [s for s in SERVICES if s.name == "assessment-api"]
+    module = settings_module(service)
+    for name in [k for k in os.environ if k.startswith(service.prefix)]:
+        monkeypatch.delenv(name)
+    for name, value in compose()["services"][service.name]["environment"].items():
+        monkeypatch.setenv(name, interpolate(str(value), values))
+    return module.Settings()
+
+
+def test_compose_gives_assessment_api_the_scheduling_key_the_generated_env_pairs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    generator = load_generator()
+    env_text = generator.env_file(
+        generator.generate("2030-01"), (COMPOSE / ".env.example").read_text()
+    )
+    values = dotenv(env_text)
+    settings = assessment_settings_under_compose(values, monkeypatch)
+    sealed = seal(b"{}", public_key=settings.scheduling_public_key, kid=settings.scheduling_key_id)
+    assert open_sealed(sealed, private_key=values["SCHEDULING_PRIVATE_KEY"]) == b"{}"
 
 
 # ---- the image ----------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from assessment_api.main import create_app
 from assessment_api.seed import seed
 from contracts import CloudEvent, new_event, parse_event
 from contracts.events.v1 import ContactDetails, ReferralSubmitted, ReferralWithdrawn
-from contracts.sealed import seal
+from contracts.sealed import generate_keypair, seal
 from contracts.vocabulary import (
     EncounterOrigin,
     Gender,
@@ -69,6 +69,13 @@ def make_settings(
     )
 
 
+@pytest.fixture(scope="session")
+def scheduling_keypair() -> tuple[str, str]:
+    """The scheduling service's sealed-field key pair (private, public): reminder contacts are
+    sealed to its public half."""
+    return generate_keypair()
+
+
 @pytest.fixture
 def assessment_settings(
     assessment_database: str,
@@ -76,9 +83,16 @@ def assessment_settings(
     trusted_issuers: dict[str, list[str]],
     field_keys: dict[str, str],
     assessment_keypair: tuple[str, str],
+    scheduling_keypair: tuple[str, str],
 ) -> Settings:
+    """Settings as a deployment with scheduling has them."""
     return make_settings(
-        assessment_database, dev_idp, trusted_issuers, field_keys, assessment_keypair[0]
+        assessment_database,
+        dev_idp,
+        trusted_issuers,
+        field_keys,
+        assessment_keypair[0],
+        scheduling_public_key=scheduling_keypair[1],
     )
 
 

@@ -1,4 +1,4 @@
-"""A realistic example of every event, and a recipient key pair for sealed fields."""
+"""A realistic example of every event, and the recipients' key pairs for sealed fields."""
 
 from __future__ import annotations
 
@@ -44,6 +44,26 @@ CONTACT = v1.ContactDetails(
     preferred_language="en",
 )
 
+REMINDER = v1.ReminderContact(
+    given_name="Jordan",
+    phone="07700 900123",
+    email="jordan.ow@example.org",
+    preferred_language="pl",
+    interpreter_needed=True,
+)
+
+
+@pytest.fixture(scope="session")
+def reminder_contact() -> v1.ReminderContact:
+    """The reminder contact sealed into the example completed assessment."""
+    return REMINDER
+
+
+@pytest.fixture(scope="session")
+def scheduling_keys() -> tuple[str, str]:
+    """The scheduling service's key pair as (private, public)."""
+    return generate_keypair()
+
 
 @pytest.fixture(scope="session")
 def contact_details() -> v1.ContactDetails:
@@ -57,8 +77,11 @@ def assessment_keys() -> tuple[str, str]:
     return generate_keypair()
 
 
-def example_data(public_key: str) -> list[EventData]:
-    """One realistic `data` of every event type, following one referral through the scheme."""
+def example_data(public_key: str, scheduling_public_key: str) -> list[EventData]:
+    """One realistic `data` of every event type, following one referral through the scheme.
+
+    Contact details are sealed to the assessment service's `public_key`, the reminder contact
+    to the scheduling service's `scheduling_public_key`."""
     return [
         v1.ReferralSubmitted(
             referral_id=REFERRAL_ID,
@@ -119,6 +142,11 @@ def example_data(public_key: str) -> list[EventData]:
             sds_band=SdsBand.below_cutoff,
             interpreter_needed=True,
             preferred_language="pl",
+            reminder_contact=seal(
+                REMINDER.model_dump_json().encode(),
+                public_key=scheduling_public_key,
+                kid="scheduling-2026-01",
+            ),
         ),
         v1.CaseNotEngaged(
             referral_id=REFERRAL_ID,
@@ -173,7 +201,9 @@ def example_data(public_key: str) -> list[EventData]:
 
 
 @pytest.fixture(scope="session")
-def examples(assessment_keys: tuple[str, str]) -> dict[str, CloudEvent]:
+def examples(
+    assessment_keys: tuple[str, str], scheduling_keys: tuple[str, str]
+) -> dict[str, CloudEvent]:
     """One enveloped example of every event type, by type."""
     events = [
         new_event(
@@ -183,6 +213,6 @@ def examples(assessment_keys: tuple[str, str]) -> dict[str, CloudEvent]:
             forceid="west-midlands",
             traceparent="00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
         )
-        for data in example_data(assessment_keys[1])
+        for data in example_data(assessment_keys[1], scheduling_keys[1])
     ]
     return {event.type: event for event in events}

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from contracts import CloudEvent, EventData
 from contracts.compatibility import breaking_changes, catalogue_breaking_changes
+from contracts.events.v1 import AssessmentCompletedEvent
 from contracts.vocabulary import NeedDomain, NeedLevel, Substance
 
 
@@ -201,3 +202,15 @@ def test_model_evolution_as_pydantic_writes_it() -> None:
     assert breaking_changes(LaterEvent.model_json_schema(), BASE) == [
         "data.recovery_band: property removed"
     ]
+
+
+def test_the_sealed_reminder_contact_is_an_additive_change_to_the_completed_assessment() -> None:
+    """assessment.completed.v1 gained `reminder_contact`: the schema without it is the one
+    published before, and the check finds nothing a reader of either would trip on."""
+    now = AssessmentCompletedEvent.model_json_schema(mode="validation")
+    before = copy.deepcopy(now)
+    data = before["$defs"]["AssessmentCompleted"]
+    del data["properties"]["reminder_contact"]
+    assert "reminder_contact" not in data.get("required", [])
+    assert breaking_changes(before, now) == []
+    assert breaking_changes(now, before) == ["data.reminder_contact: property removed"]

@@ -106,6 +106,18 @@ def test_readers_ignore_fields_they_do_not_know(examples: dict[str, CloudEvent])
     assert "recovery_capital_band" not in parsed.model_dump_json()
 
 
+def test_a_completed_assessment_without_a_reminder_contact_still_parses(
+    examples: dict[str, CloudEvent],
+) -> None:
+    # as published before the field existed, or by a deployment with no scheduling key
+    body = json.loads(examples["assessment.completed.v1"].to_json())
+    del body["data"]["reminder_contact"]
+    parsed = parse_event(json.dumps(body))
+    assert isinstance(parsed.data, v1.AssessmentCompleted)
+    assert parsed.data.reminder_contact is None
+    assert "reminder_contact" not in json.loads(parsed.to_json())["data"]
+
+
 def test_an_unknown_type_is_rejected(examples: dict[str, CloudEvent]) -> None:
     body = json.loads(examples["referral.withdrawn.v1"].to_json())
     body["type"] = "referral.withdrawn.v2"
@@ -137,6 +149,11 @@ PERSONAL_OR_FREE_TEXT = (
 )
 
 
+# What travels only inside a sealed field: the contact details for the provider, the reminder
+# contact for scheduling.
+SEALED_PLAINTEXTS = (v1.ContactDetails, v1.ReminderContact)
+
+
 def _personal_fields(model: type[BaseModel]) -> set[str]:
     """Fields of `model`, nested models included, named like personal data or free text."""
     schema = model.model_json_schema()
@@ -155,12 +172,13 @@ def test_no_event_carries_names_contact_details_or_free_text() -> None:
         for _, model in inspect.getmembers(v1, inspect.isclass)
         if issubclass(model, BaseModel)
         and model.__module__ == v1.__name__
-        and model is not v1.ContactDetails
+        and model not in SEALED_PLAINTEXTS
     ]
     assert len(models) == 2 * len(CATALOGUE)  # each event's data model and envelope
     assert set().union(*(_personal_fields(model) for model in models)) == set()
-    # Contact details travel only sealed: no event embeds the plaintext model.
-    assert not any("ContactDetails" in m.model_json_schema().get("$defs", {}) for m in models)
+    # Contact details travel only sealed: no event embeds a plaintext model.
+    for plaintext in SEALED_PLAINTEXTS:
+        assert not any(plaintext.__name__ in m.model_json_schema().get("$defs", {}) for m in models)
 
 
 def test_the_privacy_check_sees_contact_details() -> None:
@@ -171,4 +189,12 @@ def test_the_privacy_check_sees_contact_details() -> None:
         "ContactDetails.phone",
         "ContactDetails.email",
         "ContactDetails.postcode",
+    }
+
+
+def test_the_privacy_check_sees_the_reminder_contact() -> None:
+    assert _personal_fields(v1.ReminderContact) >= {
+        "ReminderContact.given_name",
+        "ReminderContact.phone",
+        "ReminderContact.email",
     }

@@ -1,4 +1,5 @@
-"""Sealed fields: only the assessment service's private key opens the contact details."""
+"""Sealed fields: only the assessment service's private key opens the contact details, and only
+the scheduling service's opens the reminder contact."""
 
 from __future__ import annotations
 
@@ -51,6 +52,22 @@ def test_contact_details_round_trip_through_the_referral_event(
     assert v1.ContactDetails.model_validate_json(opened) == contact_details
 
 
+def test_the_reminder_contact_round_trips_through_the_completed_assessment(
+    scheduling_keys: tuple[str, str],
+    assessment_keys: tuple[str, str],
+    examples: dict[str, CloudEvent],
+    reminder_contact: v1.ReminderContact,
+) -> None:
+    event = parse_event(examples["assessment.completed.v1"].to_json())
+    assert isinstance(event.data, v1.AssessmentCompleted)
+    assert event.data.reminder_contact is not None
+    opened = open_sealed(event.data.reminder_contact, private_key=scheduling_keys[0])
+    assert v1.ReminderContact.model_validate_json(opened) == reminder_contact
+    # sealed to scheduling-api: the assessment service's own key cannot open it
+    with pytest.raises(SealedFieldError):
+        open_sealed(event.data.reminder_contact, private_key=assessment_keys[0])
+
+
 def test_the_wrong_private_key_cannot_open_it(sealed: SealedField) -> None:
     other_private, _ = generate_keypair()
     with pytest.raises(SealedFieldError):
@@ -97,5 +114,14 @@ def test_the_referral_event_carries_no_contact_detail_in_clear(
         contact_details.email,
         contact_details.postcode,
     ]
+    assert all(clear)
+    assert [value for value in clear if value and value in body] == []
+
+
+def test_the_completed_assessment_carries_no_reminder_contact_in_clear(
+    examples: dict[str, CloudEvent], reminder_contact: v1.ReminderContact
+) -> None:
+    body = examples["assessment.completed.v1"].to_json().decode()
+    clear = [reminder_contact.given_name, reminder_contact.phone, reminder_contact.email]
     assert all(clear)
     assert [value for value in clear if value and value in body] == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from contracts.sealed import public_key_of
+from contracts.sealed import public_key_of, seal
 from servicekit.settings import ServiceSettings
 
 
@@ -14,6 +14,14 @@ def _valid_private_key(value: str) -> str:
         public_key_of(value)
     except ValueError as exc:
         raise ValueError("must be a base64url X25519 private key (32 bytes)") from exc
+    return value
+
+
+def _valid_public_key(value: str) -> str:
+    try:
+        seal(b"", public_key=value, kid="check")
+    except ValueError as exc:
+        raise ValueError("must be a base64url X25519 public key (32 bytes)") from exc
     return value
 
 
@@ -36,6 +44,17 @@ class Settings(ServiceSettings):
         description="Key id -> earlier private keys, so events sealed before a key rotation can "
         "still be opened (replays, late deliveries).",
     )
+    scheduling_public_key: str | None = Field(
+        default=None,
+        description="scheduling-api's X25519 public key (base64url): the reminder contact in "
+        "assessment.completed.v1 is sealed to it. Unset (or empty), the event leaves the field "
+        "out and a warning is logged at start: scheduling cannot send reminders for those "
+        "assessments.",
+    )
+    scheduling_key_id: str = Field(
+        default="scheduling-1",
+        description="The id of `scheduling_public_key`, named in every field sealed to it.",
+    )
     not_engaged_sweep_seconds: float = Field(
         default=300.0,
         gt=0,
@@ -47,6 +66,12 @@ class Settings(ServiceSettings):
     @classmethod
     def _private_key(cls, value: str) -> str:
         return _valid_private_key(value)
+
+    @field_validator("scheduling_public_key")
+    @classmethod
+    def _scheduling_public_key(cls, value: str | None) -> str | None:
+        # empty is unset, as an environment variable or a Secret's value may be left
+        return _valid_public_key(value) if value else None
 
     @field_validator("retired_private_keys")
     @classmethod

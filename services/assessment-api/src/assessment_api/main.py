@@ -3,6 +3,8 @@ and the not-engaged sweep."""
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI
 
 from assessment_api.assessments.router import router as assessment_router
@@ -19,6 +21,8 @@ from assessment_api.support.router import router as support_router
 from servicekit.app import ServiceRuntime, build_app
 from servicekit.logs import configure_logging
 
+log = logging.getLogger(__name__)
+
 PRODUCER = "assessment-api"
 
 DESCRIPTION = """The provider's side of police drug diversion: the worker's queue of cases, contact
@@ -30,6 +34,13 @@ is `application/problem+json`; writes that may be retried take an optional `Idem
 
 def create_runtime(settings: Settings) -> ServiceRuntime:
     """The kit's runtime, consuming referral events, with the not-engaged sweep beside it."""
+    if settings.scheduling_public_key is None:
+        log.warning(
+            "ASSESSMENT_SCHEDULING_PUBLIC_KEY is not set: assessment.completed.v1 is published "
+            "without the sealed reminder contact, so scheduling-api cannot send session "
+            "reminders for these assessments. Set it to scheduling-api's public key "
+            "(deploy/generate_secrets.py makes the pair) if this deployment schedules sessions."
+        )
     handlers = ReferralHandlers(settings)
     runtime = ServiceRuntime(
         settings, kit, producer=PRODUCER, subscriptions=[handlers.subscription()]

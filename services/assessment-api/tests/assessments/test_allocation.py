@@ -16,7 +16,7 @@ from assessment_api.assessments.allocation import (
     allocate,
     propose,
 )
-from contracts.vocabulary import NeedLevel, Pathway, Substance
+from contracts.vocabulary import NeedLevel, Pathway, SafeguardingCategory, Substance
 
 NOTHING = AllocationFacts(
     main_substance=Substance.cannabis,
@@ -26,6 +26,8 @@ NOTHING = AllocationFacts(
     sds_cutoff=3,
     audit_total=None,
     safeguarding=NeedLevel.none,
+    exploitation=NeedLevel.none,
+    safeguarding_referrals=(),
 )
 
 # Each one-to-one rule, as the smallest change to a person who would otherwise go to a group.
@@ -37,6 +39,17 @@ TRIGGERS: dict[ReasonCode, AllocationFacts] = {
         NOTHING, substances_used=frozenset({Substance.cannabis, Substance.heroin})
     ),
     ReasonCode.significant_safeguarding: replace(NOTHING, safeguarding=NeedLevel.significant),
+    ReasonCode.safeguarding_referral: replace(
+        NOTHING, safeguarding_referrals=(SafeguardingCategory.child_at_risk,)
+    ),
+    ReasonCode.significant_exploitation: replace(NOTHING, exploitation=NeedLevel.significant),
+}
+
+DEPENDENCE_CODES = {
+    ReasonCode.sds_at_or_over_cutoff,
+    ReasonCode.audit_possible_dependence,
+    ReasonCode.injecting,
+    ReasonCode.opioid_use,
 }
 
 
@@ -46,7 +59,15 @@ def combine(codes: tuple[ReasonCode, ...]) -> AllocationFacts:
         trigger = TRIGGERS[code]
         changes = {
             name: getattr(trigger, name)
-            for name in ("sds_total", "audit_total", "injecting", "substances_used", "safeguarding")
+            for name in (
+                "sds_total",
+                "audit_total",
+                "injecting",
+                "substances_used",
+                "safeguarding",
+                "exploitation",
+                "safeguarding_referrals",
+            )
             if getattr(trigger, name) != getattr(NOTHING, name)
         }
         facts = replace(facts, **changes)
@@ -65,7 +86,7 @@ def test_each_rule_alone_leads_to_one_to_one_with_its_reason(code: ReasonCode) -
     proposal = propose(TRIGGERS[code])
     assert proposal.pathway is Pathway.one_to_one
     assert [r.code for r in proposal.reasons] == [code]
-    assert proposal.dependence_indicated is (code is not ReasonCode.significant_safeguarding)
+    assert proposal.dependence_indicated is (code in DEPENDENCE_CODES)
 
 
 @pytest.mark.parametrize(
@@ -93,6 +114,12 @@ def test_every_combination_of_rules_gives_one_to_one_with_all_its_reasons(
         (replace(NOTHING, safeguarding=NeedLevel.some), Pathway.cannabis_group),
         (replace(NOTHING, safeguarding=NeedLevel.significant), Pathway.one_to_one),
         (replace(NOTHING, sds_total=None, sds_cutoff=None), Pathway.cannabis_group),
+        (replace(NOTHING, exploitation=NeedLevel.some), Pathway.cannabis_group),
+        (replace(NOTHING, exploitation=NeedLevel.significant), Pathway.one_to_one),
+        (
+            replace(NOTHING, safeguarding_referrals=(SafeguardingCategory.other,)),
+            Pathway.one_to_one,
+        ),
     ],
     ids=[
         "sds-below",
@@ -104,10 +131,47 @@ def test_every_combination_of_rules_gives_one_to_one_with_all_its_reasons(
         "safeguarding-some",
         "safeguarding-significant",
         "no-sds",
+        "exploitation-some",
+        "exploitation-significant",
+        "one-safeguarding-referral",
     ],
 )
 def test_rule_edges(facts: AllocationFacts, pathway: Pathway) -> None:
     assert propose(facts).pathway is pathway
+
+
+def test_a_safeguarding_referral_is_a_reason_naming_its_category() -> None:
+    facts = replace(NOTHING, safeguarding_referrals=(SafeguardingCategory.child_at_risk,))
+    [reason] = propose(facts).reasons
+    assert reason.code is ReasonCode.safeguarding_referral
+    assert reason.text == "A safeguarding referral was raised (child at risk)"
+
+
+def test_several_safeguarding_referrals_are_one_reason_naming_each_category_once() -> None:
+    facts = replace(
+        NOTHING,
+        safeguarding_referrals=(
+            SafeguardingCategory.self_harm,
+            SafeguardingCategory.exploitation,
+            SafeguardingCategory.self_harm,
+        ),
+    )
+    [reason] = propose(facts).reasons
+    assert reason.code is ReasonCode.safeguarding_referral
+    assert reason.text == "3 safeguarding referrals were raised (exploitation, self harm)"
+
+
+def test_significant_exploitation_is_a_reason_naming_what_it_covers() -> None:
+    [reason] = propose(TRIGGERS[ReasonCode.significant_exploitation]).reasons
+    assert reason.code is ReasonCode.significant_exploitation
+    assert reason.text == (
+        "A significant exploitation concern (such as county lines or modern slavery)"
+    )
+
+
+def test_a_group_proposal_says_no_safeguarding_or_exploitation_concern_was_found() -> None:
+    [reason] = propose(NOTHING).reasons
+    assert "safeguarding" in reason.text and "exploitation" in reason.text
 
 
 def test_heroin_as_the_main_substance_is_opioid_use() -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from assessment_api.assessments.schemas import example_assessment
 from assessment_api.instruments.catalogue import AUDIT, PGSI, SDS
+from assessment_api.safeguarding.schemas import example_closing, example_safeguarding_referral
 
 if TYPE_CHECKING:
     from conftest import Desk
@@ -301,6 +302,70 @@ async def test_significant_safeguarding_leads_to_one_to_one(desk: Desk) -> None:
     await desk.complete(case_id)
     [event] = await desk.events("assessment.completed.v1")
     assert (event.data.safeguarding_concern, event.data.dependence_indicated) == (True, False)
+
+
+async def test_a_safeguarding_referral_raised_leads_to_one_to_one_with_its_reason(
+    desk: Desk,
+) -> None:
+    case_id = await desk.contacted_case()
+    other_case_id = await desk.contacted_case()
+    raised = await desk.client.post(
+        f"/v1/cases/{case_id}/safeguarding-referrals",
+        json={**example_safeguarding_referral(), "category": "child_at_risk"},
+        headers=desk.worker,
+    )
+    assert raised.status_code == 201, raised.text
+    reason = {
+        "code": "safeguarding_referral",
+        "text": "A safeguarding referral was raised (child at risk)",
+    }
+    # the holistic check found nothing significant: the referral alone is the reason
+    body = (await desk.save(case_id, answers())).json()
+    assert (body["proposal"]["pathway"], body["proposal"]["reasons"]) == ("one_to_one", [reason])
+    # another person's referral is not this person's reason
+    other = (await desk.save(other_case_id, answers())).json()
+    assert other["proposal"]["pathway"] == "cannabis_group"
+    # followed up and closed, it was still raised
+    closed = await desk.client.patch(
+        f"/v1/safeguarding-referrals/{raised.json()['id']}",
+        json=example_closing(),
+        headers=desk.worker,
+    )
+    assert closed.status_code == 200, closed.text
+
+    completed = await desk.complete(case_id)
+    assert completed.status_code == 201, completed.text
+    allocation = completed.json()["allocation"]
+    assert (allocation["pathway"], allocation["reasons"]) == ("one_to_one", [reason])
+    [event] = await desk.events("assessment.completed.v1")
+    assert (event.data.pathway, event.data.safeguarding_concern) == ("one_to_one", True)
+    assert not event.data.dependence_indicated
+
+
+async def test_significant_exploitation_leads_to_one_to_one_with_its_reason(desk: Desk) -> None:
+    case_id = await desk.contacted_case()
+    needs = {
+        **example_assessment()["needs"],
+        "exploitation": {"level": "significant", "action": "referred"},
+    }
+    body = (await desk.save(case_id, answers(needs=needs))).json()
+    assert body["proposal"]["pathway"] == "one_to_one"
+    completed = await desk.complete(case_id)
+    assert completed.status_code == 201, completed.text
+    allocation = completed.json()["allocation"]
+    assert (allocation["pathway"], allocation["reasons"]) == (
+        "one_to_one",
+        [
+            {
+                "code": "significant_exploitation",
+                "text": "A significant exploitation concern (such as county lines or modern "
+                "slavery)",
+            }
+        ],
+    )
+    [event] = await desk.events("assessment.completed.v1")
+    assert (event.data.pathway, event.data.needs["exploitation"]) == ("one_to_one", "significant")
+    assert not event.data.dependence_indicated
 
 
 @pytest.mark.parametrize(

@@ -25,11 +25,12 @@ import yaml
 
 from contracts import EVENT_TYPES, STREAMS, stream_for
 from contracts.compatibility import catalogue_breaking_changes
-from contracts.events.v1 import ContactDetails
+from contracts.events.v1 import ContactDetails, ReminderContact
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 ASYNCAPI_FILE = "asyncapi.yaml"
 CONTACT_DETAILS = "contact-details.v1"
+REMINDER_CONTACT = "reminder-contact.v1"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # A URN, not a URL: nothing serves these schemas; the id only names them.
 ID_PREFIX = "urn:diversion:contracts:"
@@ -44,7 +45,7 @@ def _identified(schema: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def json_schemas() -> dict[str, dict[str, Any]]:
-    """Every JSON Schema by file name: one per event type, and the sealed contact details."""
+    """Every JSON Schema by file name: one per event type, and each sealed field's plaintext."""
     schemas: dict[str, dict[str, Any]] = {}
     for event_type, envelope in EVENT_TYPES.items():
         stream = stream_for(event_type)
@@ -56,6 +57,8 @@ def json_schemas() -> dict[str, dict[str, Any]]:
         schemas[f"{event_type}.json"] = _identified(schema, event_type)
     contact = ContactDetails.model_json_schema(mode="validation")
     schemas[f"{CONTACT_DETAILS}.json"] = _identified(contact, CONTACT_DETAILS)
+    reminder = ReminderContact.model_json_schema(mode="validation")
+    schemas[f"{REMINDER_CONTACT}.json"] = _identified(reminder, REMINDER_CONTACT)
     return schemas
 
 

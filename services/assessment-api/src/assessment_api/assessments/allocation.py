@@ -1,9 +1,12 @@
 """Allocation: the rule that proposes a pathway with its reasons, and the worker's override.
 
 Possible dependence (SDS at or over the main drug's cut-off, AUDIT 20 or more, any injecting,
-any opioid use) or a significant safeguarding concern leads to a one-to-one session. Otherwise the
-group course for the main substance: cannabis; cocaine and crack cocaine; nitrous oxide; or the
-general drugs course. The worker may choose another pathway only with a written reason.
+any opioid use) or a significant safeguarding concern leads to a one-to-one session. A safeguarding
+concern is significant when the holistic check's safeguarding domain is at level significant, when
+a safeguarding referral was raised for the person, or when the exploitation domain (county lines,
+modern slavery) is at level significant. Otherwise the group course for the main substance:
+cannabis; cocaine and crack cocaine; nitrous oxide; or the general drugs course. The worker may
+choose another pathway only with a written reason.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from contracts.vocabulary import NeedLevel, Pathway, Substance
+from contracts.vocabulary import NeedLevel, Pathway, SafeguardingCategory, Substance
 
 AUDIT_POSSIBLE_DEPENDENCE_FROM = 20
 OPIOIDS = frozenset({Substance.heroin})
@@ -31,6 +34,8 @@ class ReasonCode(StrEnum):
     injecting = "injecting"
     opioid_use = "opioid_use"
     significant_safeguarding = "significant_safeguarding"
+    safeguarding_referral = "safeguarding_referral"
+    significant_exploitation = "significant_exploitation"
     main_substance = "main_substance"
 
 
@@ -55,6 +60,9 @@ class AllocationFacts:
     sds_cutoff: int | None = None
     audit_total: int | None = None
     safeguarding: NeedLevel = NeedLevel.none
+    exploitation: NeedLevel = NeedLevel.none
+    # the category of each safeguarding referral raised for the person, open or closed
+    safeguarding_referrals: tuple[SafeguardingCategory, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,7 +112,26 @@ def _one_to_one_reasons(facts: AllocationFacts) -> list[Reason]:
         reasons.append(
             Reason(ReasonCode.significant_safeguarding, "A significant safeguarding concern")
         )
+    if facts.safeguarding_referrals:
+        reasons.append(_referrals_reason(facts.safeguarding_referrals))
+    if facts.exploitation is NeedLevel.significant:
+        reasons.append(
+            Reason(
+                ReasonCode.significant_exploitation,
+                "A significant exploitation concern (such as county lines or modern slavery)",
+            )
+        )
     return reasons
+
+
+def _referrals_reason(categories: tuple[SafeguardingCategory, ...]) -> Reason:
+    """One reason for every safeguarding referral raised, naming each category once."""
+    named = ", ".join(sorted({c.value.replace("_", " ") for c in categories}))
+    if len(categories) == 1:
+        text = f"A safeguarding referral was raised ({named})"
+    else:
+        text = f"{len(categories)} safeguarding referrals were raised ({named})"
+    return Reason(ReasonCode.safeguarding_referral, text)
 
 
 def propose(facts: AllocationFacts) -> Proposal:
@@ -118,7 +145,8 @@ def propose(facts: AllocationFacts) -> Proposal:
         (
             Reason(
                 ReasonCode.main_substance,
-                f"No dependence or significant safeguarding concern indicated; main substance "
+                "No dependence, safeguarding referral, or significant safeguarding or exploitation "
+                f"concern indicated; main substance "
                 f"{facts.main_substance.value.replace('_', ' ')}: {course.value.replace('_', ' ')}",
             ),
         ),

@@ -21,6 +21,7 @@ from assessment_api.assessments.schemas import (
 from assessment_api.cases.dependencies import WorkerDep, visible_case
 from assessment_api.cases.models import Case
 from assessment_api.db import kit
+from assessment_api.dependencies import SettingsDep
 from assessment_api.exceptions import assessment_not_found
 from assessment_api.responses import CONFLICT
 from servicekit.access_log import record_access
@@ -31,9 +32,14 @@ from servicekit.problems import problem_responses
 router = APIRouter(prefix="/v1", tags=["assessments"])
 
 
-def assessment_out(case: Case, assessment: Assessment) -> AssessmentOut:
-    scored = service.score(service.stored_answers(assessment), case)
+async def assessment_out(
+    session: AsyncSession, case: Case, assessment: Assessment
+) -> AssessmentOut:
     completed = assessment.status == service.COMPLETED
+    # a completed assessment shows the allocation stored then; only a proposal still to come
+    # looks at the safeguarding referrals raised so far
+    raised = () if completed else await service.safeguarding_raised(session, case)
+    scored = service.score(service.stored_answers(assessment), case, raised)
     proposal = None if completed else scored.proposal()
     if completed:
         # what was computed and stored at completion, with the versions then in force
@@ -80,7 +86,7 @@ async def get_assessment(
     if assessment is None:
         raise assessment_not_found()
     await _audit(session, worker, case, "continue or review the assessment")
-    out = assessment_out(case, assessment)
+    out = await assessment_out(session, case, assessment)
     await session.commit()
     return out
 
@@ -108,7 +114,7 @@ async def save_assessment(
     """
     case = await visible_case(session, worker, case_id)
     assessment = await service.save(session=session, case=case, answers=body, worker=worker)
-    out = assessment_out(case, assessment)
+    out = await assessment_out(session, case, assessment)
     await session.commit()
     return out
 
@@ -152,6 +158,7 @@ async def complete_assessment(
     ],
     worker: WorkerDep,
     session: SessionDep,
+    settings: SettingsDep,
     key: OptionalIdempotencyKey,
 ) -> Any:
     """Complete the saved assessment: the service scores it, proposes a pathway with its reasons,
@@ -160,9 +167,9 @@ async def complete_assessment(
 
     async def perform() -> StoredResponse:
         assessment, _, _ = await service.complete(
-            session=session, case=case, request=body, worker=worker
+            session=session, case=case, request=body, worker=worker, settings=settings
         )
-        out = assessment_out(case, assessment)
+        out = await assessment_out(session, case, assessment)
         return StoredResponse(
             201,
             out.model_dump(mode="json"),

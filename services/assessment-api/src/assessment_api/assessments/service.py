@@ -19,10 +19,12 @@ from assessment_api.assessments.allocation import (
     propose,
 )
 from assessment_api.assessments.models import Assessment
+from assessment_api.assessments.reminders import sealed_reminder_contact
 from assessment_api.assessments.schemas import HOLISTIC_DOMAINS, AssessmentIn, CompletionIn
 from assessment_api.cases import repository as case_repository
 from assessment_api.cases.dependencies import Worker
 from assessment_api.cases.models import Case, CaseStatus
+from assessment_api.config import Settings
 from assessment_api.db import kit
 from assessment_api.events import publish
 from assessment_api.exceptions import case_conflict, invalid_field, invalid_fields
@@ -38,7 +40,15 @@ from assessment_api.instruments.scoring import (
 )
 from assessment_api.safeguarding import repository as safeguarding_repository
 from contracts.events.v1 import AssessmentCompleted
-from contracts.vocabulary import AuditBand, NeedLevel, PgsiBand, SdsBand, Substance
+from contracts.sealed import SealedField
+from contracts.vocabulary import (
+    AuditBand,
+    NeedLevel,
+    PgsiBand,
+    SafeguardingCategory,
+    SdsBand,
+    Substance,
+)
 from servicekit.access_log import record_access
 
 IN_PROGRESS = "in_progress"
@@ -56,6 +66,9 @@ class Scored:
     pgsi: Score | None
     sds: Score | None
     missing: list[str]
+    # the category of each safeguarding referral raised for the person (a fact of the case,
+    # not an answer: allocation counts each one)
+    safeguarding_raised: tuple[SafeguardingCategory, ...] = ()
 
     @property
     def scores(self) -> list[Score]:
@@ -67,6 +80,7 @@ class Scored:
 
     def facts(self) -> AllocationFacts:
         safeguarding = self.answers.needs.safeguarding
+        exploitation = self.answers.needs.exploitation
         return AllocationFacts(
             main_substance=self.main_substance,
             substances_used=frozenset(e.substance for e in self.answers.substance_use.substances),
@@ -75,13 +89,27 @@ class Scored:
             sds_cutoff=self.sds.cutoff if self.sds else None,
             audit_total=self.audit.total if self.audit else None,
             safeguarding=safeguarding.level if safeguarding else NeedLevel.none,
+            exploitation=exploitation.level if exploitation else NeedLevel.none,
+            safeguarding_referrals=self.safeguarding_raised,
         )
 
     def proposal(self) -> Proposal | None:
         return propose(self.facts()) if self.complete else None
 
 
-def score(answers: AssessmentIn, case: Case) -> Scored:
+async def safeguarding_raised(
+    session: AsyncSession, case: Case
+) -> tuple[SafeguardingCategory, ...]:
+    """The category of each safeguarding referral raised for the case, open or closed."""
+    referrals = await safeguarding_repository.for_case(session=session, case_id=case.id)
+    return tuple(referral.category for referral in referrals)
+
+
+def score(
+    answers: AssessmentIn,
+    case: Case,
+    safeguarding_raised: tuple[SafeguardingCategory, ...] = (),
+) -> Scored:
     """Score every instrument that is fully answered and list what completion still needs."""
     main = answers.main_substance or Substance(case.main_substance)
     audit_c_answers = answers.alcohol.audit_c.answers()
@@ -113,6 +141,7 @@ def score(answers: AssessmentIn, case: Case) -> Scored:
         pgsi=score_pgsi(answers.gambling.answers()),
         sds=score_sds(answers.dependence.answers(), main),
         missing=missing,
+        safeguarding_raised=safeguarding_raised,
     )
 
 
@@ -190,20 +219,30 @@ async def complete(
     case: Case,
     request: CompletionIn,
     worker: Worker,
+    settings: Settings,
     now: datetime | None = None,
 ) -> tuple[Assessment, Scored, Allocation]:
     """Score the saved answers, allocate (or apply the worker's override) and close the case as
-    assessed, publishing assessment.completed.v1 with categories and bands only."""
+    assessed, publishing assessment.completed.v1 with categories and bands only, and the reminder
+    contact sealed to scheduling-api when its key is configured."""
     now = now or datetime.now(UTC)
     assessment = await _claim_for_completion(session, case, worker, now)
-    scored = score(stored_answers(assessment), case)
+    scored = score(stored_answers(assessment), case, await safeguarding_raised(session, case))
     proposal = _finished_proposal(scored)
     allocation = _allocation(proposal, request)
     _record_completion(assessment, scored, proposal, allocation, worker=worker, now=now)
     await _close_as_assessed(session, case, now)
     if allocation.overridden:
         await _log_override(session, case, proposal, allocation, worker=worker)
-    await _publish_completed(session, case, scored, proposal, allocation, now=now)
+    await _publish_completed(
+        session,
+        case,
+        scored,
+        proposal,
+        allocation,
+        reminder_contact=sealed_reminder_contact(settings, case),
+        now=now,
+    )
     await session.flush()
     return assessment, scored, allocation
 
@@ -306,11 +345,12 @@ async def _publish_completed(
     proposal: Proposal,
     allocation: Allocation,
     *,
+    reminder_contact: SealedField | None,
     now: datetime,
 ) -> None:
-    """assessment.completed.v1: categories and bands only, never answers or scores."""
+    """assessment.completed.v1: categories and bands only, never answers or scores; contact
+    details only sealed."""
     safeguarding = scored.answers.needs.safeguarding
-    raised = await safeguarding_repository.for_case(session=session, case_id=case.id)
     await publish(
         session,
         referral_id=case.referral_id,
@@ -325,7 +365,7 @@ async def _publish_completed(
             main_substance=scored.main_substance,
             dependence_indicated=proposal.dependence_indicated,
             injecting=scored.answers.substance_use.any_injecting,
-            safeguarding_concern=bool(raised)
+            safeguarding_concern=bool(scored.safeguarding_raised)
             or (safeguarding is not None and safeguarding.level is not NeedLevel.none),
             needs={
                 domain: need.level
@@ -338,5 +378,6 @@ async def _publish_completed(
             preferred_language=case.preferred_language,
             interpreter_needed=case.interpreter_needed,
             easy_read=case.easy_read,
+            reminder_contact=reminder_contact,
         ),
     )

@@ -50,6 +50,20 @@ class ContactDetails(BaseModel):
     easy_read: bool = False
 
 
+class ReminderContact(BaseModel):
+    """What scheduling-api needs to remind the person of a session, by SMS or email in their
+    language. Travels only inside a sealed field, in `assessment.completed.v1`."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    given_name: str
+    phone: str | None = None
+    email: str | None = None
+    preferred_language: str = Field(default="en", description="BCP 47 language tag.")
+    interpreter_needed: bool = False
+    easy_read: bool = False
+
+
 # referral-api ---------------------------------------------------------------------------------
 
 
@@ -145,6 +159,11 @@ class AssessmentCompleted(EventData):
     preferred_language: str = "en"
     interpreter_needed: bool = False
     easy_read: bool = False
+    reminder_contact: SealedField | None = Field(
+        default=None,
+        description="ReminderContact sealed to the scheduling service, for session reminders. "
+        "Absent when the assessment service has no scheduling key configured.",
+    )
 
 
 class CaseNotEngaged(EventData):
