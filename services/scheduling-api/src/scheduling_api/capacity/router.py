@@ -62,9 +62,7 @@ async def get_capacity(principal: TimetableDep, session: SessionDep) -> Capacity
                 .where(WaitingEntry.force_id.in_(principal.forces))
                 .group_by(WaitingEntry.force_id, WaitingEntry.pathway)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     }
     seats = {
         course_id: (booked, capacity)
@@ -78,9 +76,7 @@ async def get_capacity(principal: TimetableDep, session: SessionDep) -> Capacity
                 )
                 .group_by(Session.course_type_id)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     }
     next_free = dict(
         (
@@ -93,9 +89,7 @@ async def get_capacity(principal: TimetableDep, session: SessionDep) -> Capacity
                 )
                 .group_by(Session.course_type_id)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     out: list[CourseCapacity] = []
     for course in courses:

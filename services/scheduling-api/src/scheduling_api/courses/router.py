@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Body
 from sqlalchemy import select
 
 from scheduling_api.courses.models import CourseType
-from scheduling_api.courses.schemas import CourseTypeIn, CourseTypeOut, CourseTypePage
+from scheduling_api.courses.schemas import (
+    CourseTypeIn,
+    CourseTypeOut,
+    CourseTypePage,
+    example_course_type,
+)
 from scheduling_api.courses.service import course_of
 from scheduling_api.db import kit
 from scheduling_api.dependencies import AdminDep
@@ -28,12 +33,12 @@ router = APIRouter(prefix="/v1", tags=["course types"])
 async def list_course_types(
     admin: AdminDep, session: SessionDep, cursor: CursorQuery = None, limit: LimitQuery = 20
 ) -> CourseTypePage:
-    """The courses of the administrator's forces, by pathway."""
+    """The courses of the administrator's forces, oldest first."""
     query = select(CourseType).where(CourseType.force_id.in_(admin.forces))
     found = await paginate(
         session,
         query,
-        order=(CourseType.force_id, CourseType.pathway, CourseType.id),
+        order=(CourseType.force_id, CourseType.created_at, CourseType.id),
         cursor=cursor,
         limit=limit,
     )
@@ -47,10 +52,23 @@ async def list_course_types(
     status_code=201,
     response_model=CourseTypeOut,
     operation_id="create_course_type",
-    responses={201: {"description": "The course is added."}, **problem_responses(CONFLICT)},
+    responses={
+        201: {
+            "description": "The course is added.",
+            "links": {
+                "ListCourseTypes": {"operationId": "list_course_types"},
+            },
+        },
+        **problem_responses(CONFLICT),
+    },
 )
 async def create_course_type(
-    body: CourseTypeIn, admin: AdminDep, session: SessionDep, key: OptionalIdempotencyKey
+    body: Annotated[
+        CourseTypeIn, Body(openapi_examples={"nitrous oxide": {"value": example_course_type()}})
+    ],
+    admin: AdminDep,
+    session: SessionDep,
+    key: OptionalIdempotencyKey,
 ) -> Any:
     """Add the force's course for a pathway (one per pathway: 409 when it has one)."""
     force_id = admin.force

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,3 +35,7 @@ class CourseTypeOut(FromRow):
 
 class CourseTypePage(Page[CourseTypeOut]):
     """The force's courses."""
+
+
+def example_course_type() -> dict[str, Any]:
+    return {"pathway": "nitrous_oxide_group", "name": "Nitrous oxide awareness group"}

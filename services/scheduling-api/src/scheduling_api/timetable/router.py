@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +26,8 @@ from scheduling_api.timetable.schemas import (
     SessionIn,
     SessionOut,
     SessionPage,
+    example_attendance,
+    example_session,
 )
 from servicekit.app import SessionDep
 from servicekit.auth import Principal, Role
@@ -117,7 +119,10 @@ def _facilitator_of(body: SessionIn, principal: Principal) -> str:
     },
 )
 async def create_session(
-    body: SessionIn, principal: TimetableDep, session: SessionDep, key: OptionalIdempotencyKey
+    body: Annotated[SessionIn, Body(openapi_examples={"online": {"value": example_session()}})],
+    principal: TimetableDep,
+    session: SessionDep,
+    key: OptionalIdempotencyKey,
 ) -> Any:
     """Add a session of one of the force's courses; its seats go first to those waiting."""
     force_id = principal.force
@@ -177,7 +182,9 @@ async def create_session(
 )
 async def record_attendance(
     session_id: uuid.UUID,
-    body: AttendanceIn,
+    body: Annotated[
+        AttendanceIn, Body(openapi_examples={"attended": {"value": example_attendance()}})
+    ],
     facilitator: FacilitatorDep,
     session: SessionDep,
     key: OptionalIdempotencyKey,

@@ -10,6 +10,7 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from contracts.vocabulary import Pathway
+from scheduling_api.seed import DEMO_FORCE, course_id
 from scheduling_api.sessions.models import DeliveryMode
 from scheduling_api.times import LondonTime
 from servicekit.paging import Page
@@ -142,3 +143,21 @@ class AttendanceResult(BaseModel):
 class AttendanceOut(BaseModel):
     session_id: uuid.UUID
     results: list[AttendanceResult]
+
+
+def example_session() -> dict[str, Any]:
+    return {
+        "course_type_id": str(course_id(DEMO_FORCE, Pathway.cannabis_group)),
+        "starts_at": "2099-06-02T18:30:00+01:00",
+        "capacity": 12,
+        "delivery_mode": "online",
+        "join_link": "https://meet.example.org/demo-cannabis-group-extra",
+    }
+
+
+def example_attendance() -> dict[str, Any]:
+    return {
+        "marks": [
+            {"booking_id": "0b6e2f9c-4d1a-4c6e-9f51-2a7d3c8e1b04", "outcome": "attended"},
+        ]
+    }
