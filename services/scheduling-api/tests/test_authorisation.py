@@ -32,6 +32,7 @@ def endpoints(
         ("GET", "/v1/sessions", None, {"facilitator", "admin"}),
         ("POST", "/v1/sessions", session, {"facilitator", "admin"}),
         ("GET", f"/v1/sessions/{session_id}", None, {"facilitator", "admin"}),
+        ("PATCH", f"/v1/sessions/{session_id}", {"capacity": 12}, {"facilitator", "admin"}),
         ("GET", "/v1/bookings", None, {"worker", "facilitator"}),
         ("GET", f"/v1/bookings/{booking_id}", None, {"worker", "facilitator"}),
         ("POST", f"/v1/bookings/{booking_id}/rebooking", None, {"worker"}),

@@ -29,11 +29,10 @@ def conflict(detail: str, *, slug: str = "booking-state") -> Problem:
     return Problem(409, slug, "Not possible in the current state", detail)
 
 
-def not_your_session() -> Problem:
+def not_your_session(action: str) -> Problem:
     return Problem(
         403,
         "not-your-session",
         "Not your session",
-        "Only the session's facilitator records its attendance; ask them, or an administrator "
-        "to make you its facilitator.",
+        f"Only the session's facilitator {action}; ask them, or an administrator.",
     )

@@ -118,3 +118,16 @@ async def take_earliest(
             if await take(session, candidate.id):
                 await session.refresh(candidate)
                 return candidate
+
+
+async def resize(session: AsyncSession, session_id: uuid.UUID, capacity: int) -> bool:
+    """Set the seats to `capacity` unless more than that are booked (then False), in one
+    conditional UPDATE, so a booking racing the change is never left without its seat."""
+    result = await session.execute(
+        update(Session)
+        .where(Session.id == session_id, Session.booked <= capacity)
+        .values(capacity=capacity)
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(result, CursorResult)
+    return result.rowcount == 1

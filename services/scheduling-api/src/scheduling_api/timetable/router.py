@@ -17,12 +17,14 @@ from scheduling_api.db import kit
 from scheduling_api.dependencies import FacilitatorDep, TimetableDep
 from scheduling_api.exceptions import conflict, invalid_field, not_found, not_your_session
 from scheduling_api.responses import CONFLICT
+from scheduling_api.sessions import seats
 from scheduling_api.sessions.models import Session
 from scheduling_api.timetable.schemas import (
     AttendanceIn,
     AttendanceOut,
     AttendanceResult,
     Outcome,
+    SessionChange,
     SessionIn,
     SessionOut,
     SessionPage,
@@ -174,6 +176,40 @@ async def create_session(
     return answer.json_response()
 
 
+@router.patch(
+    "/sessions/{session_id}",
+    response_model=SessionOut,
+    operation_id="change_session",
+    responses=problem_responses(404, CONFLICT),
+)
+async def change_session(
+    session_id: uuid.UUID,
+    body: Annotated[
+        SessionChange, Body(openapi_examples={"more seats": {"value": {"capacity": 16}}})
+    ],
+    principal: TimetableDep,
+    session: SessionDep,
+) -> SessionOut:
+    """Change a session's seats (its facilitator, or an administrator). Seats added go at once
+    to those waiting for the course; fewer seats than are booked is refused."""
+    seat = await visible_session(session, principal, session_id)
+    if principal.role is Role.facilitator and seat.facilitator_id != principal.subject:
+        raise not_your_session("or an administrator changes it")
+    if not await seats.resize(session, seat.id, body.capacity):
+        await session.refresh(seat)
+        raise conflict(
+            f"{seat.booked} seats are booked; the capacity cannot go below that. Move people "
+            "to other sessions first.",
+            slug="seats-booked",
+        )
+    await allocation.fill_waiting_list(
+        session, force_id=seat.force_id, pathway=seat.pathway, now=datetime.now(UTC)
+    )
+    await session.commit()
+    await session.refresh(seat)
+    return SessionOut.of_session(seat)
+
+
 @router.post(
     "/sessions/{session_id}/attendance",
     response_model=AttendanceOut,
@@ -197,7 +233,7 @@ async def record_attendance(
     """
     seat = await visible_session(session, facilitator, session_id)
     if seat.facilitator_id != facilitator.subject:
-        raise not_your_session()
+        raise not_your_session("records its attendance")
     now = datetime.now(UTC)
     if seat.starts_at > now:
         raise conflict(

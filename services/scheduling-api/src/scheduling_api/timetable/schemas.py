@@ -79,6 +79,12 @@ class SessionIn(BaseModel):
         return self
 
 
+class SessionChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    capacity: Count = Field(ge=1, le=200, description="Seats; not fewer than are booked.")
+
+
 class SessionOut(FromRow):
     id: uuid.UUID
     course_type_id: uuid.UUID
