@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from scheduling_api.seed import DEMO_FACILITATOR, seed
 from scheduling_api.sessions.models import Session
+from servicekit.devidp import DevIdentityProvider
 
 if TYPE_CHECKING:
     from conftest import Desk
@@ -42,3 +43,18 @@ async def test_the_demo_force_gets_a_month_of_sessions(
     referral_id = await desk.assessed()
     booking = await desk.booking_of(referral_id)
     assert booking is not None
+
+
+async def test_the_development_tokens_facilitator_runs_the_demo_sessions(
+    desk: Desk, scheduling_database: str, dev_idp: DevIdentityProvider
+) -> None:
+    await seed(scheduling_database)
+    # `make -s token ROLE=facilitator FORCE=demo`: no subject given, the provider's default
+    token = dev_idp.token(role="facilitator", forces=["demo"])
+    signed_in = {"Authorization": f"Bearer {token}"}
+    listed = await desk.client.get("/v1/sessions", headers=signed_in)
+    first = listed.json()["items"][0]
+    response = await desk.client.patch(
+        f"/v1/sessions/{first['id']}", json={"capacity": 2}, headers=signed_in
+    )
+    assert response.status_code == 200, response.text

@@ -178,6 +178,8 @@ async def fill_waiting_list(
     ).all()
     seated = 0
     for entry in entries:
+        if not await seats.any_room(session, force_id, pathway, after=now):
+            break  # the course is full: nobody further down can be seated either
         participant = await session.scalar(
             select(Participant).where(Participant.referral_id == entry.referral_id)
         )

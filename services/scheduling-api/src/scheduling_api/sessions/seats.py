@@ -74,6 +74,23 @@ def suitable(
     return query.order_by(Session.starts_at, Session.id)
 
 
+async def any_room(
+    session: AsyncSession, force_id: str, pathway: Pathway, *, after: datetime
+) -> bool:
+    """Whether any session of the course starting after `after` has a seat free."""
+    found = await session.scalar(
+        select(Session.id)
+        .where(
+            Session.force_id == force_id,
+            Session.pathway == pathway,
+            Session.starts_at >= after,
+            Session.booked < Session.capacity,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 async def take(session: AsyncSession, session_id: uuid.UUID) -> bool:
     """Take one seat if one is free; False when the session is full."""
     result = await session.execute(
