@@ -1,5 +1,6 @@
-"""Two services wired through a real NATS JetStream server: referral-api publishing, and
-assessment-api consuming and publishing, each with its own migrated database."""
+"""The services wired through a real NATS JetStream server: referral-api publishing,
+assessment-api consuming and publishing, and scheduling-api consuming both and publishing, each
+with its own migrated database."""
 
 from __future__ import annotations
 
@@ -12,10 +13,14 @@ import pytest
 from fastapi import FastAPI
 
 import assessment_api
+import scheduling_api
 from assessment_api.config import Settings as AssessmentSettings
 from assessment_api.main import create_app as create_assessment_app
 from assessment_api.seed import seed as seed_assessment
 from referral_api.main import create_app as create_referral_app
+from scheduling_api.config import Settings as SchedulingSettings
+from scheduling_api.main import create_app as create_scheduling_app
+from scheduling_api.seed import seed as seed_scheduling
 from servicekit.devidp import DevIdentityProvider
 from servicekit_testing.databases import TemplateDatabases
 from servicekit_testing.nats import NatsServer
@@ -82,5 +87,29 @@ async def assessment_service(
         outbox_poll_seconds=0.2,
     )
     service = await started(create_assessment_app(settings), "http://assessment-api")
+    yield service
+    await stopped(service)
+
+
+@pytest.fixture
+async def scheduling_service(
+    template_databases: TemplateDatabases,
+    nats_server: NatsServer,
+    dev_idp: DevIdentityProvider,
+    trusted_issuers: dict[str, list[str]],
+    field_keys: dict[str, str],
+) -> AsyncIterator[Service]:
+    url = await template_databases.fresh(alembic_ini(scheduling_api))
+    await seed_scheduling(url)
+    settings = SchedulingSettings(
+        database_url=url,
+        nats_url=nats_server.url,
+        jwks_url=dev_idp.jwks_url,
+        trusted_issuers=trusted_issuers,
+        field_keys=field_keys,
+        field_key_current="k1",
+        outbox_poll_seconds=0.2,
+    )
+    service = await started(create_scheduling_app(settings), "http://scheduling-api")
     yield service
     await stopped(service)

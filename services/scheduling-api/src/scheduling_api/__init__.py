@@ -1,0 +1,1 @@
+"""scheduling-api: course types, sessions, bookings from assessments, waiting lists, attendance."""

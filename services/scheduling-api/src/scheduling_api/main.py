@@ -1,0 +1,48 @@
+"""scheduling-api: create_app() wires routers, errors, the outbox relay and the consumers of
+assessment and referral events."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from scheduling_api.bookings.consumers import subscriptions
+from scheduling_api.bookings.router import router as booking_router
+from scheduling_api.capacity.router import router as capacity_router
+from scheduling_api.config import Settings
+from scheduling_api.courses.router import router as course_router
+from scheduling_api.db import kit
+from scheduling_api.timetable.router import router as timetable_router
+from servicekit.app import ServiceRuntime, build_app
+from servicekit.logs import configure_logging
+
+PRODUCER = "scheduling-api"
+
+DESCRIPTION = """Sessions for police drug diversion: each force's courses (one per pathway), the
+sessions that run them, and the bookings made from completed assessments: the earliest suitable
+session with room, or the course's waiting list. Facilitators record attendance, which completes
+the intervention or offers the next session until the force's deadline. Every error is
+`application/problem+json`; writes that may be retried take an optional `Idempotency-Key`."""
+
+
+def create_runtime(settings: Settings) -> ServiceRuntime:
+    """The kit's runtime, consuming assessment and referral events."""
+    return ServiceRuntime(settings, kit, producer=PRODUCER, subscriptions=subscriptions())
+
+
+def create_app(settings: Settings | None = None, *, start_background: bool = True) -> FastAPI:
+    settings = settings or Settings()
+    return build_app(
+        create_runtime(settings),
+        title="scheduling-api",
+        version="1.0.0",
+        description=DESCRIPTION,
+        routers=[course_router, timetable_router, booking_router, capacity_router],
+        start_background=start_background,
+    )
+
+
+def app() -> FastAPI:
+    """Factory for uvicorn: `uvicorn --factory scheduling_api.main:app`."""
+    settings = Settings()
+    configure_logging("scheduling-api", level=settings.log_level, json_logs=settings.json_logs)
+    return create_app(settings)

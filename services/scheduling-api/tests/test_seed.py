@@ -1,0 +1,60 @@
+"""`make run` seeds the demonstration force: five courses, its rules and a month of sessions run
+by the development token's facilitator, who can then see and book them; seeding twice adds
+nothing."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+from sqlalchemy import func, select
+
+from scheduling_api.seed import DEMO_FACILITATOR, seed
+from scheduling_api.sessions.models import Session
+from servicekit.devidp import DevIdentityProvider
+
+if TYPE_CHECKING:
+    from conftest import Desk
+
+pytestmark = pytest.mark.db
+
+
+async def count_sessions(desk: Desk) -> int:
+    async with desk.runtime.db.session() as session:
+        return int(await session.scalar(select(func.count()).select_from(Session)) or 0)
+
+
+async def test_the_demo_force_gets_a_month_of_sessions(
+    desk: Desk, scheduling_database: str
+) -> None:
+    await seed(scheduling_database)
+    sessions = await count_sessions(desk)
+    # each of four groups weekly for four weeks, and one-to-ones on twenty weekdays
+    assert sessions == 4 * 4 + 20
+    await seed(scheduling_database)
+    assert await count_sessions(desk) == sessions
+
+    facilitator = desk.auth("facilitator", sub=DEMO_FACILITATOR)
+    courses = await desk.client.get("/v1/course-types", headers=desk.admin)
+    assert len(courses.json()["items"]) == 5
+    listed = await desk.client.get("/v1/sessions", headers=facilitator, params={"limit": 100})
+    assert {s["facilitator_id"] for s in listed.json()["items"]} == {DEMO_FACILITATOR}
+
+    referral_id = await desk.assessed()
+    booking = await desk.booking_of(referral_id)
+    assert booking is not None
+
+
+async def test_the_development_tokens_facilitator_runs_the_demo_sessions(
+    desk: Desk, scheduling_database: str, dev_idp: DevIdentityProvider
+) -> None:
+    await seed(scheduling_database)
+    # `make -s token ROLE=facilitator FORCE=demo`: no subject given, the provider's default
+    token = dev_idp.token(role="facilitator", forces=["demo"])
+    signed_in = {"Authorization": f"Bearer {token}"}
+    listed = await desk.client.get("/v1/sessions", headers=signed_in)
+    first = listed.json()["items"][0]
+    response = await desk.client.patch(
+        f"/v1/sessions/{first['id']}", json={"capacity": 2}, headers=signed_in
+    )
+    assert response.status_code == 200, response.text
