@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
@@ -13,3 +14,9 @@ class Settings(ServiceSettings):
     )
 
     service_name: str = "scheduling-api"
+    private_key: str | None = Field(
+        default=None,
+        description="X25519 private key (base64) opening the reminder contact assessment-api "
+        "seals to its public half in assessment.completed.v1. Reminders are not sent yet; until "
+        "they are, the key is only held.",
+    )
