@@ -13,7 +13,7 @@ import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis.python.asgi import shutdown_lifespans
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from scheduling_api.config import Settings
 from scheduling_api.main import create_app
@@ -145,7 +145,12 @@ def is_uuid(value: Any) -> bool:
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,  # the same cases on every run: CI answers for the code, not the draw
+)
 def test_the_api_keeps_its_documented_promises(
     case: Any, live_records: dict[str, str], auth: Any
 ) -> None:
@@ -162,8 +167,13 @@ def test_the_api_keeps_its_documented_promises(
     else:
         headers = auth("facilitator")
     # Domain rules the schema cannot express (a start in the future, a course of the force)
-    # rightly answer 422 to schema-valid input.
-    case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
+    # rightly answer 422 to schema-valid input. Negative data is left out too: the token here is
+    # chosen per path, so a case drawn without its Authorization header is sent with one. The
+    # other services' documents are fuzzed with every check through servicekit_testing.fuzzing,
+    # whose single-token configuration this service's per-role routes do not fit yet.
+    case.call_and_validate(
+        headers=headers, excluded_checks=[positive_data_acceptance, negative_data_rejection]
+    )
 
 
 async def test_no_route_waits_for_the_thread_pool(app: FastAPI) -> None:

@@ -48,8 +48,8 @@ def session_body(course_id: str, **fields: Any) -> dict[str, Any]:
         ({"delivery_mode": "venue", "join_link": None}, "body", "venue"),
         ({"join_link": "http://meet.example.org/x"}, "join_link", "https"),
         ({"language": "polish!"}, "language", "BCP 47"),
-        ({"capacity": 0}, "capacity", "greater than or equal to 1"),
-        ({"capacity": "10"}, "capacity", "integer"),
+        ({"capacity": 0}, "capacity", "1 or more"),
+        ({"capacity": "10"}, "capacity", "whole number"),
     ],
 )
 async def test_a_session_is_refused_with_the_reason(
