@@ -66,7 +66,10 @@ schemas: $(STAMP)
 	$(BIN)/python -m contracts.generate
 
 bench: $(STAMP)
-	$(BIN)/python tests/benchmarks/bench_referrals.py
+	@status=0; \
+	$(BIN)/python tests/benchmarks/bench_referrals.py || status=1; \
+	$(BIN)/python tests/benchmarks/bench_booking.py || status=1; \
+	exit $$status
 
 clean:
 	rm -rf $(VENV) node_modules .local .pytest_cache .mypy_cache .ruff_cache

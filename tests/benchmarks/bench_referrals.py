@@ -43,7 +43,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -315,11 +315,17 @@ class Server:
 
 
 async def start_server(
-    children: Children, kind: str, env: dict[str, str], logdir: Path, *, ready_path: str | None
+    children: Children,
+    kind: str,
+    env: dict[str, str],
+    logdir: Path,
+    *,
+    ready_path: str | None,
+    factory: str | None = None,
 ) -> Server:
     """One uvicorn process, one worker, the same options for the real and the bare app."""
     port = free_port()
-    factory = "referral_api.main:app" if kind == "real" else "bare_app:app"
+    factory = factory or ("referral_api.main:app" if kind == "real" else "bare_app:app")
     args = [
         sys.executable,
         "-m",
@@ -368,23 +374,31 @@ async def start_server(
 # --- databases -------------------------------------------------------------------------------
 
 
+# migrates nothing: fills a freshly migrated template database with what the runs need
+Seeder = Callable[[str], Awaitable[None]]
+
+
 class SqliteDatabases:
     """A migrated, seeded template file, copied for each run."""
 
     name = "sqlite"
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(
+        self, workdir: Path, *, alembic_ini: Path = ALEMBIC_INI, seed: Seeder = seed
+    ) -> None:
         self.workdir = workdir / "sqlite"
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.template = self.workdir / "template.db"
+        self.alembic_ini = alembic_ini
+        self.seed = seed
 
     async def unavailable(self) -> str | None:
         return None
 
     async def prepare(self) -> None:
         url = f"sqlite+aiosqlite:///{self.template}"
-        await asyncio.to_thread(upgrade, ALEMBIC_INI, url)
-        await seed(url)
+        await asyncio.to_thread(upgrade, self.alembic_ini, url)
+        await self.seed(url)
 
     async def fresh(self) -> str:
         path = self.workdir / f"run-{uuid.uuid4().hex[:10]}.db"
@@ -401,8 +415,12 @@ class PostgresDatabases:
 
     name = "postgres"
 
-    def __init__(self, server_url: str) -> None:
+    def __init__(
+        self, server_url: str, *, alembic_ini: Path = ALEMBIC_INI, seed: Seeder = seed
+    ) -> None:
         self.server_url: URL = make_url(server_url)
+        self.alembic_ini = alembic_ini
+        self.seed = seed
         tag = uuid.uuid4().hex[:10]
         self.template = f"bench_tmpl_{tag}"
         self._tag = tag
@@ -436,8 +454,8 @@ class PostgresDatabases:
 
     async def prepare(self) -> None:
         url = await self._create(self.template)
-        await asyncio.to_thread(upgrade, ALEMBIC_INI, url)
-        await seed(url)
+        await asyncio.to_thread(upgrade, self.alembic_ini, url)
+        await self.seed(url)
 
     async def fresh(self) -> str:
         return await self._create(f"bench_{self._tag}_{len(self._created)}", self.template)

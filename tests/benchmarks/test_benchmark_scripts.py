@@ -91,3 +91,32 @@ def test_referral_benchmark_runs_both_apps_and_counts_every_event(tmp_path: Path
     events = sqlite["events"]
     assert events["checks"]["exactly_once"] and events["checks"]["zero_errors"], done.stdout
     assert events["referrals"] > 0
+
+
+@pytest.mark.nats
+@pytest.mark.slow
+def test_booking_benchmark_books_every_assessment_once_against_its_baseline(
+    tmp_path: Path,
+) -> None:
+    output = tmp_path / "booking.json"
+    done = run_script(
+        "bench_booking.py",
+        "--databases",
+        "sqlite",
+        "--seconds",
+        "1",
+        "--warmup",
+        "5",
+        "--quiet-wait",
+        "0",
+        "--output",
+        str(output),
+    )
+    # the exit status says whether the target was met, which 20 assessments cannot tell
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    sqlite = json.loads(output.read_text())["databases"]["sqlite"]
+    for kind in ("bare", "real"):
+        run = sqlite[kind]
+        assert run["exactly_once"] and run["publish_failures"] == 0, done.stdout
+        assert run["assessments"] == 20 and run["bookings_received"] >= 20
+    assert sqlite["p99_real_over_bare"] > 0
