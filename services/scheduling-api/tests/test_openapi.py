@@ -13,11 +13,16 @@ import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis.python.asgi import shutdown_lifespans
-from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from scheduling_api.config import Settings
 from scheduling_api.main import create_app
 from scheduling_api.seed import seed
+from servicekit_testing.fuzzing import (
+    Refusal,
+    fresh_idempotency_key,
+    fuzz_config,
+    unseen_by_another_force,
+)
 from servicekit_testing.threadpool import threadpool_dependencies
 
 if TYPE_CHECKING:
@@ -124,16 +129,85 @@ async def live_records(desk: Desk) -> dict[str, str]:
     return {"session_id": seat["id"], "booking_id": str(booking.id)}
 
 
-@pytest.fixture
-def api_schema(live_records: dict[str, str], scheduling_settings: Settings) -> Iterator[Any]:
+# Who calls what. schemathesis fuzzes each operation with the token of a role that may call it
+# (what every other role gets is the authorisation tests' business), so every check runs,
+# positive data acceptance included. A new operation must be given a caller here.
+CALLERS: dict[str, frozenset[str]] = {
+    "admin": frozenset({"list_course_types", "create_course_type"}),
+    "facilitator": frozenset(
+        {
+            "list_sessions",
+            "create_session",
+            "get_session",
+            "change_session",
+            "record_attendance",
+            "get_capacity",
+        }
+    ),
+    "worker": frozenset({"list_bookings", "get_booking", "rebook"}),
+}
+
+# Schema-valid data the server rightly refuses, by a rule of the session's state, the clock or
+# the caller's force that the JSON Schema does not state: only these operations may answer so.
+REFUSALS = [
+    Refusal("GET", "/v1/sessions", [422], "a cursor the list did not write (it is opaque)"),
+    Refusal("GET", "/v1/bookings", [422], "a cursor the list did not write (it is opaque)"),
+    Refusal(
+        "POST",
+        "/v1/sessions",
+        [422],
+        "a start in the past; a course the caller's force does not run; a join link for a "
+        "session at a venue",
+    ),
+    Refusal(
+        "POST",
+        "/v1/course-types",
+        [422],
+        "a name too short once surrounding whitespace is trimmed",
+    ),
+    Refusal(
+        "POST",
+        "/v1/sessions/{session_id}/attendance",
+        [422],
+        "a booking that is not on this session; one booking marked twice in one call",
+    ),
+]
+
+
+def bearer(headers: dict[str, str]) -> str:
+    return headers["Authorization"].removeprefix("Bearer ")
+
+
+def token_of(auth: Any, role: str) -> dict[str, str]:
+    headers: dict[str, str] = auth(role, sub="admin-1" if role == "admin" else None)
+    return headers
+
+
+def schema_for(role: str, settings_: Settings, auth: Any) -> Iterator[Any]:
     # Its own app: schemathesis calls it from its own event loop thread, where this app's
     # database connections then live; the lifespan shutdown closes them there.
-    application = create_app(scheduling_settings, start_background=False)
-    yield schemathesis.openapi.from_asgi("/openapi.json", application)
+    application = create_app(settings_, start_background=False)
+    config = fuzz_config(bearer(token_of(auth, role)), REFUSALS)
+    loaded = schemathesis.openapi.from_asgi("/openapi.json", application, config=config)
+    yield loaded
     shutdown_lifespans()
 
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+@pytest.fixture
+def admin_schema(live_records: dict[str, str], scheduling_settings: Settings, auth: Any) -> Any:
+    yield from schema_for("admin", scheduling_settings, auth)
+
+
+@pytest.fixture
+def facilitator_schema(
+    live_records: dict[str, str], scheduling_settings: Settings, auth: Any
+) -> Any:
+    yield from schema_for("facilitator", scheduling_settings, auth)
+
+
+@pytest.fixture
+def worker_schema(live_records: dict[str, str], scheduling_settings: Settings, auth: Any) -> Any:
+    yield from schema_for("worker", scheduling_settings, auth)
 
 
 def is_uuid(value: Any) -> bool:
@@ -144,36 +218,71 @@ def is_uuid(value: Any) -> bool:
     return True
 
 
-@schema.parametrize()
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,  # the same cases on every run: CI answers for the code, not the draw
-)
-def test_the_api_keeps_its_documented_promises(
-    case: Any, live_records: dict[str, str], auth: Any
-) -> None:
+def fuzz(case: Any, role: str, live_records: dict[str, str], auth: Any) -> None:
     # Generated ids are random; swap well-formed ones for the live records so the calls reach
     # the domain logic (malformed ids are left to test the 422 path).
     for name, record_id in live_records.items():
         if case.path_parameters and is_uuid(case.path_parameters.get(name, "x")):
             case.path_parameters[name] = record_id
-    path = case.operation.path
-    if path.startswith("/v1/course-types"):
-        headers = auth("admin", sub="admin-1")
-    elif path.startswith("/v1/bookings"):
-        headers = auth("worker")
-    else:
-        headers = auth("facilitator")
-    # Domain rules the schema cannot express (a start in the future, a course of the force)
-    # rightly answer 422 to schema-valid input. Negative data is left out too: the token here is
-    # chosen per path, so a case drawn without its Authorization header is sent with one. The
-    # other services' documents are fuzzed with every check through servicekit_testing.fuzzing,
-    # whose single-token configuration this service's per-role routes do not fit yet.
-    case.call_and_validate(
-        headers=headers, excluded_checks=[positive_data_acceptance, negative_data_rejection]
-    )
+    fresh_idempotency_key(case)
+    # the same role at another force: what this caller read by id is a 404 to them
+    other_force = auth(role, forces=("northshire",), sub="admin-1" if role == "admin" else None)
+    case.call_and_validate(additional_checks=[unseen_by_another_force(other_force)])
+
+
+FUZZING = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,  # the same cases on every run: CI answers for the code, not the draw
+)
+
+
+@(
+    schemathesis.pytest.from_fixture("admin_schema")
+    .include(operation_id=sorted(CALLERS["admin"]))
+    .parametrize()
+)
+@FUZZING
+def test_what_admins_call_keeps_its_documented_promises(
+    case: Any, live_records: dict[str, str], auth: Any
+) -> None:
+    fuzz(case, "admin", live_records, auth)
+
+
+@(
+    schemathesis.pytest.from_fixture("facilitator_schema")
+    .include(operation_id=sorted(CALLERS["facilitator"]))
+    .parametrize()
+)
+@FUZZING
+def test_what_facilitators_call_keeps_its_documented_promises(
+    case: Any, live_records: dict[str, str], auth: Any
+) -> None:
+    fuzz(case, "facilitator", live_records, auth)
+
+
+@(
+    schemathesis.pytest.from_fixture("worker_schema")
+    .include(operation_id=sorted(CALLERS["worker"]))
+    .parametrize()
+)
+@FUZZING
+def test_what_workers_call_keeps_its_documented_promises(
+    case: Any, live_records: dict[str, str], auth: Any
+) -> None:
+    fuzz(case, "worker", live_records, auth)
+
+
+async def test_every_operation_is_fuzzed_by_a_role_that_may_call_it(desk: Desk) -> None:
+    document = await openapi(desk)
+    operations = {
+        op["operationId"]
+        for path, item in document["paths"].items()
+        if path.startswith("/v1/")
+        for op in item.values()
+    }
+    assert operations == frozenset().union(*CALLERS.values())
 
 
 async def test_no_route_waits_for_the_thread_pool(app: FastAPI) -> None:

@@ -60,6 +60,13 @@ def _query_flag(value: Any) -> Any:
     raise ValueError("use true or false")
 
 
+def _json_integer(value: Any) -> Any:
+    """JSON Schema's integer: a number without a fraction, 5.0 as much as 5; never "5"."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _json_number(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError("enter a number")
@@ -141,7 +148,7 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime)]
 Number = Annotated[float, BeforeValidator(_json_number)]
 Flag = Annotated[bool, Strict()]  # a JSON true or false, never 1 or "yes"
-Count = Annotated[int, Strict()]  # a JSON integer, never "5"
+Count = Annotated[int, Strict(), BeforeValidator(_json_integer)]  # 5 or 5.0, never "5" or 5.5
 QueryFlag = Annotated[bool, BeforeValidator(_query_flag)]  # ?overdue=true, never ?overdue=1
 
 # Free text: a name, place, reference or reason on one line; a note over several.
