@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import httpx
 import pytest
@@ -258,7 +259,7 @@ def test_the_banner_token_command_works_with_local_dir_set(moved_run: MovedRun) 
     assert after == before, "make token wrote keys to the repository's .local/"
 
 
-WALKTHROUGH = "## One referral, from the portal to its allocation"
+WALKTHROUGH = "## One referral, from the portal to its booking"
 STEPS = {
     1: ("officer", "/v1/eligibility-checks"),
     2: ("officer", "/v1/referrals"),
@@ -266,6 +267,8 @@ STEPS = {
     4: ("worker", "/contact-attempts"),
     5: ("worker", "/assessment"),
     6: ("worker", "/assessment/completion"),
+    7: ("worker", "/v1/bookings"),
+    8: ("facilitator", "/v1/sessions/"),
 }
 
 
@@ -277,7 +280,7 @@ def walkthrough_steps() -> list[str]:
     return re.findall(r"```sh\n(.*?)```", section, re.S)
 
 
-def test_the_readme_walkthrough_takes_a_referral_to_its_allocation(moved_run: MovedRun) -> None:
+def test_the_readme_walkthrough_takes_a_referral_to_its_booking(moved_run: MovedRun) -> None:
     if shutil.which("curl") is None or shutil.which("jq") is None:
         pytest.skip("the README's walkthrough uses curl and jq (apt-get install -y curl jq)")
     steps = walkthrough_steps()
@@ -288,7 +291,11 @@ def test_the_readme_walkthrough_takes_a_referral_to_its_allocation(moved_run: Mo
         assert f"make -s token ROLE={role} FORCE=demo" in step, step
         assert path in step, step
     where = steps[0]
-    for service, address in (("referral-api", "8001"), ("assessment-api", "8002")):
+    for service, address in (
+        ("referral-api", "8001"),
+        ("assessment-api", "8002"),
+        ("scheduling-api", "8003"),
+    ):
         assert f"http://127.0.0.1:{address}" in where
         where = where.replace(f":{address}", f":{moved_run.port(service)}")
     script = "set -euo pipefail\n" + where + "".join(steps[1:])
@@ -302,13 +309,27 @@ def test_the_readme_walkthrough_takes_a_referral_to_its_allocation(moved_run: Mo
     )
     output = done.stdout.decode(errors="replace")
     assert done.returncode == 0, (output, done.stderr.decode(errors="replace"))
-    lines = output.splitlines()
-    last = max(n for n, line in enumerate(lines) if line == "{")  # step 6's answer, printed last
-    allocated = json.loads("\n".join(lines[last:]))
+    answers = json_documents(output)
+    allocated = next(a for a in answers if "allocation" in a)  # step 6
     assert allocated["status"] == "completed", output
     allocation = allocated["allocation"]
     assert allocation["pathway"] == allocation["proposed_pathway"], output  # as proposed
     assert allocation["overridden"] is False
+    booking, session = answers[-2:]  # steps 7 and 8
+    assert booking["status"] == "booked" and booking["pathway"] == allocation["pathway"], output
+    assert session["booked"] >= 1 and session["starts_at"] == booking["session_starts_at"], output
+
+
+def json_documents(output: str) -> list[dict[str, Any]]:
+    """The JSON objects jq printed, in order, skipping the lines the steps echo between them."""
+    decoder = json.JSONDecoder()
+    found: list[dict[str, Any]] = []
+    at = output.find("{")
+    while at != -1:
+        document, end = decoder.raw_decode(output, at)
+        found.append(document)
+        at = output.find("{", end)
+    return found
 
 
 def load_run(local: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
