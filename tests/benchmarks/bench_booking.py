@@ -33,7 +33,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -45,6 +44,7 @@ from bench_referrals import (
     DEFAULT_POSTGRES_URL,
     Children,
     Databases,
+    EventTally,
     PostgresDatabases,
     SqliteDatabases,
     background_load,
@@ -316,17 +316,8 @@ async def booking_run(
         Children.stop(process)
         nats_server.stop()
 
-    by_referral: dict[str, list[float]] = defaultdict(list)
-    for arrived, data in arrivals:
-        by_referral[str(json.loads(data)["subject"])].append(arrived)
-    latencies = [
-        (by_referral[rid][0] - started) * 1000
-        for rid, started in sent_at.items()
-        if by_referral.get(rid)
-    ]
-    missing = [rid for rid in sent_at if not by_referral.get(rid)]
-    duplicated = [rid for rid, times in by_referral.items() if len(times) > 1]
-    unexpected = [rid for rid in by_referral if rid not in sent_at and rid not in warm_sent]
+    tally = EventTally.of(arrivals, sent_at, earlier=warm_sent)
+    latencies = tally.latencies_ms
     result: dict[str, Any] = {
         "assessments": len(sent_at),
         "bookings_received": len(arrivals),
@@ -336,11 +327,11 @@ async def booking_run(
         "max_ms": round(max(latencies), 2) if latencies else None,
         "worst_send_lag_ms": round(worst_lag_ms, 2),
         "background_cpu_before": round(background, 2) if background is not None else None,
-        "missing": len(missing),
-        "duplicated": len(duplicated),
-        "unexpected": len(unexpected),
+        "missing": len(tally.missing),
+        "duplicated": len(tally.duplicated),
+        "unexpected": len(tally.unexpected),
         "publish_failures": failed + warm_failed,
-        "exactly_once": not missing and not duplicated and not unexpected,
+        "exactly_once": not (tally.missing or tally.duplicated or tally.unexpected),
     }
     if not result["exactly_once"] or result["publish_failures"]:
         result["log_tail"] = tail

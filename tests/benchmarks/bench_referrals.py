@@ -43,7 +43,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -812,6 +812,41 @@ async def open_loop(
     return sent_at, latencies, errors, worst_lag * 1000
 
 
+@dataclass
+class EventTally:
+    """Events received, matched by their subject (the referral id) to what was sent."""
+
+    latencies_ms: list[float]
+    missing: list[str]
+    duplicated: list[str]
+    unexpected: list[str]
+
+    @classmethod
+    def of(
+        cls,
+        arrivals: list[tuple[float, bytes]],
+        sent_at: dict[str, float],
+        *,
+        earlier: Iterable[str],
+    ) -> EventTally:
+        """Each sent referral's latency to its first event; those with none, those with more
+        than one, and events for referrals neither sent now nor `earlier` (the warm-up)."""
+        by_referral: dict[str, list[float]] = defaultdict(list)
+        for arrived, data in arrivals:
+            by_referral[str(json.loads(data)["subject"])].append(arrived)
+        known = set(sent_at) | set(earlier)
+        return cls(
+            latencies_ms=[
+                (by_referral[rid][0] - started) * 1000
+                for rid, started in sent_at.items()
+                if by_referral.get(rid)
+            ],
+            missing=[rid for rid in sent_at if not by_referral.get(rid)],
+            duplicated=[rid for rid, times in by_referral.items() if len(times) > 1],
+            unexpected=[rid for rid in by_referral if rid not in known],
+        )
+
+
 async def event_latency(
     databases: Databases,
     secrets: Secrets,
@@ -891,17 +926,13 @@ async def event_latency(
         else None
     )
 
-    by_referral: dict[str, list[float]] = defaultdict(list)
-    for arrived, data in arrivals:
-        by_referral[str(json.loads(data)["subject"])].append(arrived)
-    latencies = [
-        (by_referral[rid][0] - started) * 1000
-        for rid, started in sent_at.items()
-        if by_referral.get(rid)
-    ]
-    missing = [rid for rid in sent_at if not by_referral.get(rid)]
-    duplicated = [rid for rid, times in by_referral.items() if len(times) > 1]
-    unexpected = [rid for rid in by_referral if rid not in sent_at and rid not in warm_ids]
+    tally = EventTally.of(arrivals, sent_at, earlier=warm_ids)
+    latencies, missing, duplicated, unexpected = (
+        tally.latencies_ms,
+        tally.missing,
+        tally.duplicated,
+        tally.unexpected,
+    )
     p99 = percentile(latencies, 99)
     checks = {
         "p99_under_target": bool(latencies) and p99 < EVENT_P99_MS_MAX,
