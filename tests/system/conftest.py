@@ -4,20 +4,27 @@ with its own migrated database."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from nats.aio.client import Client
 
 import assessment_api
 import scheduling_api
+from assessment_api.assessments.schemas import example_assessment
 from assessment_api.config import Settings as AssessmentSettings
 from assessment_api.main import create_app as create_assessment_app
 from assessment_api.seed import seed as seed_assessment
 from referral_api.main import create_app as create_referral_app
+from referral_api.referrals.schemas import example_referral
 from scheduling_api.config import Settings as SchedulingSettings
 from scheduling_api.main import create_app as create_scheduling_app
 from scheduling_api.seed import seed as seed_scheduling
@@ -51,6 +58,26 @@ async def stopped(service: Service) -> None:
     await service.app.state.runtime.stop()
 
 
+def wiring(
+    database_url: str,
+    nats_server: NatsServer,
+    dev_idp: DevIdentityProvider,
+    trusted_issuers: dict[str, list[str]],
+    field_keys: dict[str, str],
+) -> dict[str, Any]:
+    """The settings every service here shares: its database, the bus, the tokens it trusts,
+    its field keys, and an outbox relay that looks often."""
+    return {
+        "database_url": database_url,
+        "nats_url": nats_server.url,
+        "jwks_url": dev_idp.jwks_url,
+        "trusted_issuers": trusted_issuers,
+        "field_keys": field_keys,
+        "field_key_current": "k1",
+        "outbox_poll_seconds": 0.2,
+    }
+
+
 @pytest.fixture
 async def referral_service(
     seeded_referral_database: str,
@@ -77,14 +104,8 @@ async def assessment_service(
     url = await template_databases.fresh(alembic_ini(assessment_api))
     await seed_assessment(url)
     settings = AssessmentSettings(
-        database_url=url,
-        nats_url=nats_server.url,
-        jwks_url=dev_idp.jwks_url,
-        trusted_issuers=trusted_issuers,
-        field_keys=field_keys,
-        field_key_current="k1",
+        **wiring(url, nats_server, dev_idp, trusted_issuers, field_keys),
         private_key=assessment_keypair[0],
-        outbox_poll_seconds=0.2,
     )
     service = await started(create_assessment_app(settings), "http://assessment-api")
     yield service
@@ -101,15 +122,103 @@ async def scheduling_service(
 ) -> AsyncIterator[Service]:
     url = await template_databases.fresh(alembic_ini(scheduling_api))
     await seed_scheduling(url)
-    settings = SchedulingSettings(
-        database_url=url,
-        nats_url=nats_server.url,
-        jwks_url=dev_idp.jwks_url,
-        trusted_issuers=trusted_issuers,
-        field_keys=field_keys,
-        field_key_current="k1",
-        outbox_poll_seconds=0.2,
-    )
+    settings = SchedulingSettings(**wiring(url, nats_server, dev_idp, trusted_issuers, field_keys))
     service = await started(create_scheduling_app(settings), "http://scheduling-api")
     yield service
     await stopped(service)
+
+
+async def eventually(
+    check: Callable[[], Awaitable[Any]], *, what: str, within: float = 20.0
+) -> Any:
+    """What `check` returns once it is truthy; an AssertionError naming `what` if it never is."""
+    deadline = time.monotonic() + within
+    while True:
+        result = await check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def settled(nc: Client, stream: str, durable: str) -> bool:
+    """The durable consumer of `stream` has nothing waiting and nothing unacknowledged."""
+    info = await nc.jetstream().consumer_info(stream, durable)
+    return info.num_pending == 0 and info.num_ack_pending == 0
+
+
+class Journey:
+    """One person through the scheme by the public APIs, as the officer and the drug worker take
+    them: referred at the scene, found on the worker's queue, reached and assessed."""
+
+    eventually = staticmethod(eventually)
+    settled = staticmethod(settled)
+
+    def __init__(self, dev_idp: DevIdentityProvider, referrals: Service, assessments: Service):
+        self.referrals = referrals
+        self.assessments = assessments
+        self.officer = {"Authorization": f"Bearer {dev_idp.token(role='officer', forces=['demo'])}"}
+        self.worker = {"Authorization": f"Bearer {dev_idp.token(role='worker', forces=['demo'])}"}
+
+    async def refer(self) -> dict[str, Any]:
+        """The officer's referral of the example person; its answer."""
+        submitted = await self.referrals.client.post(
+            "/v1/referrals",
+            json=example_referral(),
+            headers={**self.officer, "Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert submitted.status_code == 201, submitted.text
+        referral: dict[str, Any] = submitted.json()
+        return referral
+
+    async def open_case(self, referral_id: str) -> dict[str, Any] | None:
+        """The referral's case on the worker's open queue, or None."""
+        queue = await self.assessments.client.get(
+            "/v1/cases", params={"limit": 100}, headers=self.worker
+        )
+        return next((c for c in queue.json()["items"] if c["referral_id"] == referral_id), None)
+
+    async def case_of(self, referral_id: str) -> dict[str, Any]:
+        """The referral's case, once it has reached the worker's queue."""
+        return await eventually(
+            lambda: self.open_case(referral_id), what="the referral on the worker's queue"
+        )
+
+    async def reach(self, case_id: str) -> None:
+        """The worker phones the person, who answers."""
+        reached = await self.assessments.client.post(
+            f"/v1/cases/{case_id}/contact-attempts",
+            json={"channel": "phone", "result": "answered"},
+            headers=self.worker,
+        )
+        assert reached.status_code == 201, reached.text
+
+    async def assess(self, case_id: str) -> dict[str, Any]:
+        """The worker records the example assessment and completes it as proposed; its answer."""
+        saved = await self.assessments.client.put(
+            f"/v1/cases/{case_id}/assessment", json=example_assessment(), headers=self.worker
+        )
+        assert saved.status_code == 200, saved.text
+        completed = await self.assessments.client.post(
+            f"/v1/cases/{case_id}/assessment/completion", json={}, headers=self.worker
+        )
+        assert completed.status_code == 201, completed.text
+        answer: dict[str, Any] = completed.json()
+        return answer
+
+    async def withdraw(self, referral_id: str) -> None:
+        """The officer withdraws the referral, made in error."""
+        withdrawn = await self.referrals.client.post(
+            f"/v1/referrals/{referral_id}/withdrawal",
+            json={"reason": "made_in_error"},
+            headers=self.officer,
+        )
+        assert withdrawn.status_code == 200, withdrawn.text
+
+
+@pytest.fixture
+def journey(
+    dev_idp: DevIdentityProvider, referral_service: Service, assessment_service: Service
+) -> Journey:
+    return Journey(dev_idp, referral_service, assessment_service)

@@ -4,87 +4,36 @@ suitable session through NATS, once; its withdrawal then cancels the booking and
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from nats.aio.client import Client
 
-from assessment_api.assessments.schemas import example_assessment
 from contracts import parse_event
-from referral_api.referrals.schemas import example_referral
 from servicekit import bus
 from servicekit.devidp import DevIdentityProvider
 from servicekit_testing.nats import NatsServer
 
 if TYPE_CHECKING:
-    from conftest import Service
+    from conftest import Journey, Service
 
 pytestmark = [pytest.mark.db, pytest.mark.nats]
 
 
-async def eventually(
-    check: Callable[[], Awaitable[Any]], *, what: str, within: float = 20.0
-) -> Any:
-    deadline = time.monotonic() + within
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
-
-
-async def settled(nc: Client, stream: str) -> bool:
-    """scheduling-api's consumer of `stream` has nothing waiting and nothing unacknowledged."""
-    info = await nc.jetstream().consumer_info(stream, "scheduling-api")
-    return info.num_pending == 0 and info.num_ack_pending == 0
-
-
 async def test_an_assessed_referral_is_booked_once_and_its_withdrawal_frees_the_seat(
-    referral_service: Service,
-    assessment_service: Service,
+    journey: Journey,
     scheduling_service: Service,
     nats_server: NatsServer,
     dev_idp: DevIdentityProvider,
 ) -> None:
-    officer = {"Authorization": f"Bearer {dev_idp.token(role='officer', forces=['demo'])}"}
-    worker = {"Authorization": f"Bearer {dev_idp.token(role='worker', forces=['demo'])}"}
+    eventually, worker = journey.eventually, journey.worker
     facilitator = {"Authorization": f"Bearer {dev_idp.token(role='facilitator', forces=['demo'])}"}
 
-    submitted = await referral_service.client.post(
-        "/v1/referrals",
-        json=example_referral(),
-        headers={**officer, "Idempotency-Key": str(uuid.uuid4())},
-    )
-    assert submitted.status_code == 201, submitted.text
-    referral = submitted.json()
-
-    async def the_case() -> dict[str, Any] | None:
-        queue = await assessment_service.client.get(
-            "/v1/cases", params={"limit": 100}, headers=worker
-        )
-        return next((c for c in queue.json()["items"] if c["referral_id"] == referral["id"]), None)
-
-    case = await eventually(the_case, what="the referral on the worker's queue")
-    reached = await assessment_service.client.post(
-        f"/v1/cases/{case['id']}/contact-attempts",
-        json={"channel": "phone", "result": "answered"},
-        headers=worker,
-    )
-    assert reached.status_code == 201, reached.text
-    saved = await assessment_service.client.put(
-        f"/v1/cases/{case['id']}/assessment", json=example_assessment(), headers=worker
-    )
-    assert saved.status_code == 200, saved.text
-    completed = await assessment_service.client.post(
-        f"/v1/cases/{case['id']}/assessment/completion", json={}, headers=worker
-    )
-    assert completed.status_code == 201, completed.text
+    referral = await journey.refer()
+    case = await journey.case_of(referral["id"])
+    await journey.reach(case["id"])
+    completed = await journey.assess(case["id"])
 
     async def the_booking() -> dict[str, Any] | None:
         found = await scheduling_service.client.get(
@@ -114,7 +63,7 @@ async def test_an_assessed_referral_is_booked_once_and_its_withdrawal_frees_the_
         for s in sessions
         if s["pathway"] == "cannabis_group" and datetime.fromisoformat(s["starts_at"]) < starts
     ]
-    assessed_at = datetime.fromisoformat(completed.json()["completed_at"])
+    assessed_at = datetime.fromisoformat(completed["completed_at"])
     assert all((datetime.fromisoformat(s["starts_at"]) - assessed_at).days < 2 for s in earlier)
 
     nc = await bus.connect(nats_server.url, name="system-test")
@@ -135,7 +84,8 @@ async def test_an_assessed_referral_is_booked_once_and_its_withdrawal_frees_the_
         assert event.forceid == "demo"
 
         # the assessment again, under a new event id: nothing more is booked
-        await eventually(lambda: settled(nc, "ASSESSMENT"), what="the consumer to settle")
+        consumed = lambda: journey.settled(nc, "ASSESSMENT", "scheduling-api")  # noqa: E731
+        await eventually(consumed, what="the consumer to settle")
         stored = await js.get_last_msg("ASSESSMENT", "assessment.completed.v1")
         renamed = parse_event(stored.data).model_copy(update={"id": uuid.uuid4()})
         await js.publish(
@@ -144,19 +94,14 @@ async def test_an_assessed_referral_is_booked_once_and_its_withdrawal_frees_the_
             headers={"Nats-Msg-Id": str(renamed.id)},
         )
         await asyncio.sleep(0.2)
-        await eventually(lambda: settled(nc, "ASSESSMENT"), what="the replay to be consumed")
+        await eventually(consumed, what="the replay to be consumed")
         again = await scheduling_service.client.get(
             "/v1/bookings", params={"referral_id": referral["id"]}, headers=worker
         )
         assert len(again.json()["items"]) == 1
 
         # The officer withdraws the referral: the booking is cancelled, the seat freed.
-        withdrawn = await referral_service.client.post(
-            f"/v1/referrals/{referral['id']}/withdrawal",
-            json={"reason": "made_in_error"},
-            headers=officer,
-        )
-        assert withdrawn.status_code == 200, withdrawn.text
+        await journey.withdraw(referral["id"])
 
         async def cancelled() -> bool:
             current = await the_booking()
