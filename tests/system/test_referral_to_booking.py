@@ -1,16 +1,20 @@
 """A referral made at the scene, assessed by the drug worker, is booked onto the earliest
-suitable session through NATS, once; its withdrawal then cancels the booking and frees the seat."""
+suitable session through NATS, once; its withdrawal then cancels the booking and frees the seat;
+attending the session completes the intervention, announced on the bus once."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from nats.js.api import DeliverPolicy
+from sqlalchemy import update
 
 from contracts import parse_event
+from scheduling_api.sessions.models import Session
 from servicekit import bus
 from servicekit.devidp import DevIdentityProvider
 from servicekit_testing.nats import NatsServer
@@ -114,5 +118,77 @@ async def test_an_assessed_referral_is_booked_once_and_its_withdrawal_frees_the_
             )
         ).json()
         assert freed["booked"] == 0
+    finally:
+        await nc.close()
+
+
+async def test_an_attended_session_completes_the_intervention_once_on_the_bus(
+    journey: Journey,
+    scheduling_service: Service,
+    nats_server: NatsServer,
+    dev_idp: DevIdentityProvider,
+) -> None:
+    eventually, worker = journey.eventually, journey.worker
+    # the seeded sessions are all run by the demonstration facilitator
+    facilitator = {
+        "Authorization": "Bearer "
+        + dev_idp.token(role="facilitator", forces=["demo"], subject="demo-facilitator-1")
+    }
+    referral = await journey.refer()
+    case = await journey.case_of(referral["id"])
+    await journey.reach(case["id"])
+    await journey.assess(case["id"])
+
+    async def the_booking() -> dict[str, Any] | None:
+        found = await scheduling_service.client.get(
+            "/v1/bookings", params={"referral_id": referral["id"]}, headers=worker
+        )
+        items = found.json()["items"]
+        return items[0] if items else None
+
+    booking = await eventually(the_booking, what="the booking in scheduling-api")
+    # Two days pass (the force's lead time): the session starts. Time is the one thing the
+    # public API cannot move, so the session's start is moved in its database instead.
+    async with scheduling_service.app.state.runtime.db.session() as session:
+        await session.execute(
+            update(Session)
+            .where(Session.id == uuid.UUID(booking["session_id"]))
+            .values(starts_at=datetime.now(UTC) - timedelta(minutes=10))
+        )
+        await session.commit()
+
+    marks = {"marks": [{"booking_id": booking["id"], "outcome": "attended"}]}
+    for _ in range(2):  # the facilitator's second save of the same register changes nothing
+        marked = await scheduling_service.client.post(
+            f"/v1/sessions/{booking['session_id']}/attendance", json=marks, headers=facilitator
+        )
+        assert marked.status_code == 200, marked.text
+
+    nc = await bus.connect(nats_server.url, name="system-test")
+    try:
+        js = nc.jetstream()
+
+        async def completions() -> list[Any]:
+            found = []
+            consumer = await js.subscribe(
+                "intervention.completed.v1", ordered_consumer=True, deliver_policy=DeliverPolicy.ALL
+            )
+            try:
+                while True:
+                    try:
+                        message = await consumer.next_msg(timeout=0.5)
+                    except TimeoutError:
+                        return found
+                    event = parse_event(message.data)
+                    if str(event.data.referral_id) == referral["id"]:
+                        found.append(event)
+            finally:
+                await consumer.unsubscribe()
+
+        completed = await eventually(completions, what="intervention.completed.v1 on the bus")
+        await asyncio.sleep(1.0)  # the relay has had time to publish anything more
+        assert len(await completions()) == len(completed) == 1
+        assert completed[0].data.course_type == "cannabis_group"
+        assert completed[0].forceid == "demo"
     finally:
         await nc.close()
