@@ -56,6 +56,15 @@ async def test_a_connection_the_server_ends_mid_request_is_503(service: Service)
     assert created.status_code == 201, created.text
 
 
+async def test_a_statement_cut_short_by_the_servers_time_limit_is_503(service: Service) -> None:
+    if not service.runtime.db.url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's statement_timeout; SQLite has no server to be busy")
+    response = await service.client.post("/faults/too-busy", headers=service.auth())
+    body = assert_problem(response, 503, "unavailable")
+    assert response.headers["retry-after"] == "5"
+    assert "pg_sleep" not in response.text and "57014" not in str(body)
+
+
 async def test_an_unknown_path_is_404(service: Service) -> None:
     body = assert_problem(await service.client.get("/no/such/thing"), 404, "not-found")
     assert "/no/such/thing" in str(body["detail"])

@@ -1,9 +1,10 @@
 """What a database failure means for the caller: unreachable, a uniqueness race, or a fault.
 
-Only a failure to reach the database is worth retrying shortly (503), and only a unique or
-primary key clash is a race with another writer (409). Everything else a database refuses, a
-NOT NULL, foreign key or check constraint, a statement naming a column that does not exist, a
-value of the wrong type, is a fault in the service: a 500 with its traceback in the log.
+Only a failure to reach the database, or a server too busy to answer in time, is worth
+retrying shortly (503), and only a unique or primary key clash is a race with another writer
+(409). Everything else a database refuses, a NOT NULL, foreign key or check constraint, a
+statement naming a column that does not exist, a value of the wrong type, is a fault in the
+service: a 500 with its traceback in the log.
 
 SQLite reports its own faults as `OperationalError` too ("no such column"), and asyncpg reports
 data errors as a plain `DBAPIError`, so the class of the exception alone cannot tell; the
@@ -51,8 +52,10 @@ _SQLITE_UNAVAILABLE = frozenset(
 _SQLITE_UNIQUE = frozenset({sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY})
 
 # PostgreSQL SQLSTATE: class 08 is a connection exception; 57P01-57P03 the server shutting
-# down or starting; 53300 too many connections
-_PG_UNAVAILABLE_PREFIXES = ("08", "57P01", "57P02", "57P03", "53300")
+# down or starting; 53300 too many connections; 57014 a statement cancelled by the server's
+# statement_timeout and 55P03 a lock not granted within lock_timeout (the server is too busy
+# just now: the same request may well work in a moment)
+_PG_UNAVAILABLE_PREFIXES = ("08", "57P01", "57P02", "57P03", "53300", "57014", "55P03")
 _PG_UNIQUE = "23505"
 
 

@@ -400,8 +400,8 @@ def install_problem_handlers(app: FastAPI) -> None:
             return problem_response(
                 request,
                 503,
-                detail="The database is not reachable just now. Nothing was saved; try again "
-                "shortly.",
+                detail="The database is not reachable or too busy just now. Nothing was saved; "
+                "try again shortly.",
                 headers={"Retry-After": "5"},
             )
         return _internal_error(request, exc)

@@ -263,6 +263,7 @@ FAULTS = (
     "bad-data",
     "missing-file",
     "server-gone",
+    "too-busy",
 )
 
 
@@ -292,6 +293,9 @@ async def fault(kind: str, principal: CurrentPrincipal, session: SessionDep) -> 
         await session.execute(text(refused))
     elif kind == "server-gone":  # PostgreSQL only: the server ends this very connection
         await session.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+    elif kind == "too-busy":  # PostgreSQL only: a statement outruns the server's time limit
+        await session.execute(text("SET LOCAL statement_timeout = '50ms'"))
+        await session.execute(text("SELECT pg_sleep(2)"))
     elif kind == "missing-file":
         await asyncio.to_thread(Path("/no-such-directory/settings.toml").read_text)
     await session.commit()
