@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.db import Database
 from servicekit.inbox import Disposition, Subscription
-from servicekit.logs import EVENT_LOG, REQUEST_LOG, formatter
+from servicekit.logs import EVENT_LOG, REQUEST_LOG, configure_logging, formatter
 from servicekit_testing.nats import NatsServer
 
 pytestmark = pytest.mark.db
@@ -145,3 +145,17 @@ async def test_an_event_handled_is_one_line_with_its_outcome(
     assert fields["consumer"] == "kit-test"
     assert NAME.split()[0] not in everything_logged(caplog)
     assert json.loads(formatter("kit-test", json_logs=True).format(line))["outcome"] == "applied"
+
+
+def test_outgoing_request_urls_are_not_logged_at_info(capsys: pytest.CaptureFixture[str]) -> None:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    configure_logging("fixture", level="INFO", json_logs=False)
+    try:
+        logging.getLogger("httpx").info("HTTP Request: GET https://idp.example/jwks?sig=secret")
+        logging.getLogger("httpx").warning("a failure still shows")
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    err = capsys.readouterr().err
+    assert "sig=secret" not in err and "a failure still shows" in err

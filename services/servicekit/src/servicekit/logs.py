@@ -53,7 +53,10 @@ def configure_logging(service: str, *, level: str = "INFO", json_logs: bool = Tr
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("uvicorn.access",):  # RequestLog says it, without the query string
+    # uvicorn.access: RequestLog says it, without the query string. httpx and httpcore log every
+    # outgoing request's full URL at INFO (a token or a signed link can sit in a query string);
+    # their failures still reach the log as warnings and errors.
+    for noisy in ("uvicorn.access", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
