@@ -74,9 +74,10 @@ def _json_number(value: Any) -> Any:
 
 
 # Character classes of free text, as regular-expression ranges both Python and ECMA-262 (OpenAPI's
-# `pattern`) read alike. Controls: C0 (tab and line feed apart, for multi-line text), DEL, C1.
-_CONTROLS = r"\u0000-\u0008\u000b-\u001f\u007f-\u009f"
-_LINE_CONTROLS = r"\u0009\u000a"
+# `pattern`) read alike. Controls: C0 (tab, line feed and carriage return apart, for multi-line
+# text: a note typed on Windows ends its lines CR LF), DEL, C1.
+_CONTROLS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
+_LINE_CONTROLS = r"\u0009\u000a\u000d"
 # Bidirectional controls: the embeddings and overrides, the isolates, and the invisible marks
 # (LRM, RLM, ALM), which also make two names that look alike differ.
 _BIDI = r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
@@ -115,7 +116,8 @@ class _FreeText:
     def __call__(self, value: str) -> str:
         value = unicodedata.normalize("NFC", value)
         if re.fullmatch(self.pattern, value):
-            return value
+            # one kind of line break is stored, whatever the typist's system sends
+            return value.replace("\r\n", "\n").replace("\r", "\n") if self.multiline else value
         controls = re.compile(f"[{_CONTROLS}{'' if self.multiline else _LINE_CONTROLS}]")
         found = controls.search(value)
         if found:
