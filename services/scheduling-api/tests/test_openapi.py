@@ -47,7 +47,7 @@ async def prepare(desk: Desk, operation_id: str, path: str, body: Any) -> tuple[
     """The URL, body and headers to try an example with, on the seeded demonstration."""
     if operation_id == "create_course_type":  # the demo force has every course already
         return path, body, desk.auth("admin", forces=("northshire",))
-    if operation_id == "create_session":
+    if operation_id in ("create_session", "publish_availability"):
         return path, body, desk.auth("facilitator", sub="demo-facilitator-1")
     facilitator = desk.auth("facilitator", sub="demo-facilitator-1")
     if operation_id == "change_session":
@@ -77,7 +77,7 @@ async def test_every_request_body_example_succeeds_against_the_demo_data(
         for method, op in item.items()
         if "requestBody" in op
     }
-    assert len(operations) == 4
+    assert len(operations) == 5
     for (method, path), operation in sorted(operations.items()):
         examples = examples_of(operation)
         assert examples, f"{method} {path} has no request body example"
@@ -98,7 +98,7 @@ async def test_create_responses_link_to_what_they_created(desk: Desk) -> None:
         for method, op in item.items()
         if method == "post" and "201" in op["responses"]
     ]
-    assert len(creates) == 3
+    assert len(creates) == 4
     for path, op in creates:
         links = op["responses"]["201"].get("links")
         assert links, f"POST {path} has no links"
