@@ -1,6 +1,6 @@
-"""`make run` seeds the demonstration force: five courses, its rules and a month of sessions run
-by the development token's facilitator, who can then see and book them; seeding twice adds
-nothing."""
+"""`make run` seeds the demonstration force: five courses, its rules, a month of group sessions
+and a month of one-to-one availability, run by the development token's facilitator, who can then
+see and book them; seeding twice adds nothing."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import func, select
 
-from scheduling_api.seed import DEMO_FACILITATOR, seed
+from contracts.vocabulary import Pathway
+from scheduling_api.seed import DEMO_FACILITATOR, DEMO_TARGET_WAIT_DAYS, seed
 from scheduling_api.sessions.models import Session
 from servicekit.devidp import DevIdentityProvider
 
@@ -29,8 +30,8 @@ async def test_the_demo_force_gets_a_month_of_sessions(
 ) -> None:
     await seed(scheduling_database)
     sessions = await count_sessions(desk)
-    # each of four groups weekly for four weeks, and one-to-ones on twenty weekdays
-    assert sessions == 4 * 4 + 20
+    # each of four groups weekly for four weeks, and two one-to-ones on each of twenty weekdays
+    assert sessions == 4 * 4 + 2 * 20
     await seed(scheduling_database)
     assert await count_sessions(desk) == sessions
 
@@ -43,6 +44,27 @@ async def test_the_demo_force_gets_a_month_of_sessions(
     referral_id = await desk.assessed()
     booking = await desk.booking_of(referral_id)
     assert booking is not None
+
+
+async def test_the_demo_one_to_ones_are_the_facilitators_published_availability(
+    desk: Desk, scheduling_database: str
+) -> None:
+    await seed(scheduling_database)
+    facilitator = desk.auth("facilitator", sub=DEMO_FACILITATOR)
+    listed = await desk.client.get("/v1/availability", headers=facilitator, params={"limit": 100})
+    windows = listed.json()["items"]
+    assert len(windows) == 20
+    assert {w["starts_at"][11:16] for w in windows} == {"14:00"}
+    assert {len(w["appointments"]) for w in windows} == {2}
+    referral_id = await desk.assessed(pathway=Pathway.one_to_one)
+    booking = await desk.booking_of(referral_id)
+    assert booking is not None
+    booked = [
+        a for w in windows for a in w["appointments"] if a["session_id"] == str(booking.session_id)
+    ]
+    assert len(booked) == 1
+    capacity = await desk.client.get("/v1/capacity", headers=facilitator)
+    assert {c["target_wait_days"] for c in capacity.json()["courses"]} == {DEMO_TARGET_WAIT_DAYS}
 
 
 async def test_the_development_tokens_facilitator_runs_the_demo_sessions(
