@@ -104,8 +104,9 @@ def appointment_starts(
 
 async def lock_facilitator(session: AsyncSession, facilitator_id: str) -> None:
     """Hold the facilitator's lock until this transaction ends, so two windows published at
-    once on two instances cannot both miss the other's appointments (PostgreSQL; on SQLite a
-    service has one connection, so its writes are already one at a time)."""
+    once on two instances cannot both miss the other's appointments. On PostgreSQL an advisory
+    lock; on SQLite the window is written before the overlap is looked for, so the database's
+    one write lock orders two publishes and the second sees the first's appointments."""
     if session.get_bind().dialect.name == "postgresql":
         digest = hashlib.sha256(f"facilitator/{facilitator_id}".encode()).digest()
         key = int.from_bytes(digest[:8], "big", signed=True)
@@ -164,11 +165,6 @@ async def publish(
     if start <= now:
         raise Refused("date", "the window must start in the future")
     await lock_facilitator(session, facilitator_id)
-    running = await clash(
-        session, facilitator_id=facilitator_id, forces=forces, start=start, end=end
-    )
-    if running is not None:
-        raise Clash(running)
     window = AvailabilityWindow(
         id=window_id or uuid.uuid4(),
         force_id=force_id,
@@ -186,7 +182,12 @@ async def publish(
         withdrawn_at=None,
     )
     session.add(window)
-    await session.flush()
+    await session.flush()  # the write lock first, on SQLite (see lock_facilitator)
+    running = await clash(
+        session, facilitator_id=facilitator_id, forces=forces, start=start, end=end
+    )
+    if running is not None:
+        raise Clash(running)
     for at in starts:
         appointment = Session(
             id=uuid.uuid4(),
