@@ -4,14 +4,24 @@ see and book them; seeding twice adds nothing."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import func, select
 
 from contracts.vocabulary import Pathway
-from scheduling_api.seed import DEMO_FACILITATOR, DEMO_TARGET_WAIT_DAYS, seed
-from scheduling_api.sessions.models import Session
+from scheduling_api.seed import (
+    DEMO_FACILITATOR,
+    DEMO_FORCE,
+    DEMO_TARGET_WAIT_DAYS,
+    course_id,
+    seed,
+    seed_courses,
+)
+from scheduling_api.sessions.models import DeliveryMode, Session
+from scheduling_api.times import LONDON
 from servicekit.devidp import DevIdentityProvider
 
 if TYPE_CHECKING:
@@ -80,3 +90,42 @@ async def test_the_development_tokens_facilitator_runs_the_demo_sessions(
         f"/v1/sessions/{first['id']}", json={"capacity": 2}, headers=signed_in
     )
     assert response.status_code == 200, response.text
+
+
+async def test_a_database_seeded_before_availability_keeps_its_one_to_ones(
+    desk: Desk, scheduling_database: str
+) -> None:
+    # an earlier seed made tomorrow's one-to-one at 14:00 by hand; the window would overlap it
+    now = datetime.now(UTC)
+    tomorrow = now.astimezone(LONDON).date() + timedelta(days=1)
+    while tomorrow.weekday() >= 5:
+        tomorrow += timedelta(days=1)
+    async with desk.runtime.db.session() as session:
+        await seed_courses(session, DEMO_FORCE, now)
+        session.add(
+            Session(
+                id=uuid.uuid4(),
+                force_id=DEMO_FORCE,
+                course_type_id=course_id(DEMO_FORCE, Pathway.one_to_one),
+                pathway=Pathway.one_to_one,
+                starts_at=datetime.combine(tomorrow, time(14), LONDON).astimezone(UTC),
+                duration_minutes=60,
+                facilitator_id=DEMO_FACILITATOR,
+                capacity=1,
+                booked=0,
+                delivery_mode=DeliveryMode.online,
+                join_link="https://meet.example.org/demo-one-to-one",
+                venue=None,
+                language=None,
+                interpreter_available=False,
+                created_at=now,
+            )
+        )
+        await session.commit()
+    await seed(scheduling_database)
+    facilitator = desk.auth("facilitator", sub=DEMO_FACILITATOR)
+    listed = await desk.client.get("/v1/availability", headers=facilitator, params={"limit": 100})
+    windows = listed.json()["items"]
+    assert tomorrow.isoformat() not in {w["starts_at"][:10] for w in windows}
+    assert all(len(w["appointments"]) == 2 for w in windows)
+    assert await count_sessions(desk) == 4 * 4 + 2 * len(windows) + 1

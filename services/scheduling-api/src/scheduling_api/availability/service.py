@@ -187,6 +187,9 @@ async def publish(
         session, facilitator_id=facilitator_id, forces=forces, start=start, end=end
     )
     if running is not None:
+        # nothing is left written, whether or not the caller rolls back (the seed goes on)
+        await session.delete(window)
+        await session.flush()
         raise Clash(running)
     for at in starts:
         appointment = Session(
