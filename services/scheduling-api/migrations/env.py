@@ -1,5 +1,6 @@
 """Alembic environment for scheduling-api (its own database and history)."""
 
+from scheduling_api.availability import models as _availability  # noqa: F401
 from scheduling_api.bookings import models as _bookings  # noqa: F401
 from scheduling_api.courses import models as _courses  # noqa: F401
 from scheduling_api.db import Base

@@ -3,9 +3,13 @@ force (another force's record by id is 404, as if absent, and absent from lists)
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from contracts.vocabulary import Pathway
+from scheduling_api.times import LONDON
 
 if TYPE_CHECKING:
     from conftest import Desk
@@ -15,8 +19,12 @@ pytestmark = pytest.mark.db
 ROLES = ["officer", "supervisor", "worker", "facilitator", "analyst", "integration", "admin"]
 
 
+def in_days(days: int) -> str:
+    return (datetime.now(UTC).astimezone(LONDON) + timedelta(days=days)).date().isoformat()
+
+
 def endpoints(
-    course_id: str, session_id: str, booking_id: str
+    course_id: str, session_id: str, booking_id: str, availability_id: str
 ) -> list[tuple[str, str, Any, set[str]]]:
     """Each route, a body, and the roles it is for."""
     session = {
@@ -25,6 +33,14 @@ def endpoints(
         "capacity": 8,
         "join_link": "https://meet.example.org/x",
         "facilitator_id": "facilitator-ade",
+    }
+    window = {
+        "facilitator_id": "facilitator-ade",
+        "date": in_days(10),
+        "from_time": "09:00",
+        "to_time": "10:00",
+        "appointment_minutes": 60,
+        "join_link": "https://meet.example.org/one-to-one",
     }
     return [
         ("GET", "/v1/course-types", None, {"admin"}),
@@ -43,10 +59,27 @@ def endpoints(
             {"facilitator"},
         ),
         ("GET", "/v1/capacity", None, {"facilitator", "admin"}),
+        ("GET", "/v1/availability", None, {"facilitator", "admin"}),
+        ("POST", "/v1/availability", window, {"facilitator", "admin"}),
+        ("GET", f"/v1/availability/{availability_id}", None, {"facilitator", "admin"}),
+        ("DELETE", f"/v1/availability/{availability_id}", None, {"facilitator", "admin"}),
     ]
 
 
-async def setup(desk: Desk) -> tuple[str, str, str]:
+async def setup(desk: Desk) -> tuple[str, str, str, str]:
+    await desk.course(Pathway.one_to_one)
+    window = await desk.client.post(
+        "/v1/availability",
+        json={
+            "date": in_days(12),
+            "from_time": "09:00",
+            "to_time": "11:00",
+            "appointment_minutes": 60,
+            "join_link": "https://meet.example.org/one-to-one",
+        },
+        headers=desk.facilitator,
+    )
+    assert window.status_code == 201, window.text
     course = await desk.course()
     seat = await desk.session(course, in_days=4)
     await desk.session(course, in_days=6)
@@ -54,7 +87,7 @@ async def setup(desk: Desk) -> tuple[str, str, str]:
     booking = await desk.booking_of(referral_id)
     assert booking is not None
     await desk.start_session(seat["id"])
-    return course, seat["id"], str(booking.id)
+    return course, seat["id"], str(booking.id), str(window.json()["id"])
 
 
 def headers_for(desk: Desk, role: str, forces: tuple[str, ...] = ("demo",)) -> dict[str, str]:
@@ -67,10 +100,10 @@ async def snapshot(desk: Desk) -> int:
 
 @pytest.mark.parametrize("role", ROLES)
 async def test_each_route_is_for_its_roles_alone(desk: Desk, role: str) -> None:
-    course, session_id, booking_id = await setup(desk)
+    course, session_id, booking_id, availability_id = await setup(desk)
     before = await snapshot(desk)
     headers = headers_for(desk, role)
-    for method, url, body, roles in endpoints(course, session_id, booking_id):
+    for method, url, body, roles in endpoints(course, session_id, booking_id, availability_id):
         if role in roles:
             continue
         response = await desk.client.request(method, url, json=body, headers=headers)
@@ -80,16 +113,20 @@ async def test_each_route_is_for_its_roles_alone(desk: Desk, role: str) -> None:
 
 
 async def test_the_roles_of_each_route_may_use_it(desk: Desk) -> None:
-    course, session_id, booking_id = await setup(desk)
-    for method, url, body, roles in endpoints(course, session_id, booking_id):
+    course, session_id, booking_id, availability_id = await setup(desk)
+    for method, url, body, roles in endpoints(course, session_id, booking_id, availability_id):
         for role in sorted(roles):
-            if url.endswith("/rebooking") or url.endswith("/attendance"):
+            if url.endswith(("/rebooking", "/attendance")) or method == "DELETE":
                 continue  # changes state: tried once each below
             response = await desk.client.request(
                 method, url, json=body, headers=headers_for(desk, role)
             )
             if method == "POST" and url == "/v1/course-types" and role == "admin":
                 assert response.status_code in (201, 409), response.text
+            elif method == "POST" and url == "/v1/availability" and role == "facilitator":
+                # the administrator published the same hours for them a moment ago
+                assert response.status_code == 409, response.text
+                assert "overlaps" in response.json()["detail"]
             else:
                 assert response.status_code in (200, 201), (role, method, url, response.text)
     attendance = await desk.client.post(
@@ -98,11 +135,15 @@ async def test_the_roles_of_each_route_may_use_it(desk: Desk) -> None:
         headers=desk.facilitator,
     )
     assert attendance.status_code == 200, attendance.text
+    withdrawal = await desk.client.delete(
+        f"/v1/availability/{availability_id}", headers=desk.facilitator
+    )
+    assert withdrawal.status_code == 200, withdrawal.text
 
 
 async def test_without_a_token_everything_is_401(desk: Desk) -> None:
-    course, session_id, booking_id = await setup(desk)
-    for method, url, body, _ in endpoints(course, session_id, booking_id):
+    course, session_id, booking_id, availability_id = await setup(desk)
+    for method, url, body, _ in endpoints(course, session_id, booking_id, availability_id):
         response = await desk.client.request(method, url, json=body)
         assert response.status_code == 401, (method, url)
         assert response.headers["www-authenticate"].startswith("Bearer")
@@ -110,14 +151,16 @@ async def test_without_a_token_everything_is_401(desk: Desk) -> None:
 
 @pytest.mark.parametrize("role", ["worker", "facilitator", "admin"])
 async def test_another_forces_records_are_not_found_and_not_listed(desk: Desk, role: str) -> None:
-    course, session_id, booking_id = await setup(desk)
+    course, session_id, booking_id, availability_id = await setup(desk)
     before = await snapshot(desk)
     outsider = desk.auth(role, forces=("northshire",))
-    for method, url, body, roles in endpoints(course, session_id, booking_id):
-        if role not in roles or (url in ("/v1/course-types", "/v1/sessions") and method == "POST"):
+    for method, url, body, roles in endpoints(course, session_id, booking_id, availability_id):
+        if role not in roles or (
+            url in ("/v1/course-types", "/v1/sessions", "/v1/availability") and method == "POST"
+        ):
             continue
         response = await desk.client.request(method, url, json=body, headers=outsider)
-        if "{" in url or session_id in url or booking_id in url:
+        if any(record in url for record in (session_id, booking_id, availability_id)):
             assert response.status_code == 404, (role, method, url, response.text)
             assert response.headers["content-type"] == "application/problem+json"
         else:
@@ -125,6 +168,9 @@ async def test_another_forces_records_are_not_found_and_not_listed(desk: Desk, r
             document = response.json()
             assert document.get("items", document.get("courses")) == [], (role, url, document)
     assert await snapshot(desk) == before
+    window = await desk.client.get(f"/v1/availability/{availability_id}", headers=desk.admin)
+    assert window.json()["withdrawn_at"] is None
+    assert window.json()["free"] == 2
 
 
 async def test_an_outsiders_session_needs_its_own_forces_course(desk: Desk) -> None:

@@ -1,8 +1,9 @@
 """Domain folders depend one way, so each can be read (and changed) knowing only those below it.
 
 Course types stand alone; sessions run a course; bookings seat people in sessions; the timetable
-(the session and attendance routes) and the capacity view build on all three. Nothing below
-imports what sits above it, and no router imports another router.
+(the session and attendance routes), published availability (windows a facilitator cuts into
+one-to-one appointments, which are sessions) and the capacity view build on all three. Nothing
+below imports what sits above it, and no router imports another router.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from servicekit_testing.directions import Directions
 ALLOWED: dict[str, set[str]] = {
     "timetable": {"sessions", "bookings", "courses"},
     "capacity": {"sessions", "bookings", "courses"},
+    "availability": {"sessions", "bookings", "courses"},
     "bookings": {"sessions", "courses"},
     "sessions": {"courses"},
     "courses": set(),

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from scheduling_api.availability import models as _availability  # noqa: F401
 from scheduling_api.bookings import models as _bookings  # noqa: F401
 from scheduling_api.courses import models as _courses  # noqa: F401
 from scheduling_api.db import Base

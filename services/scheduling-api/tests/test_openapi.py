@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -47,7 +48,7 @@ async def prepare(desk: Desk, operation_id: str, path: str, body: Any) -> tuple[
     """The URL, body and headers to try an example with, on the seeded demonstration."""
     if operation_id == "create_course_type":  # the demo force has every course already
         return path, body, desk.auth("admin", forces=("northshire",))
-    if operation_id == "create_session":
+    if operation_id in ("create_session", "publish_availability"):
         return path, body, desk.auth("facilitator", sub="demo-facilitator-1")
     facilitator = desk.auth("facilitator", sub="demo-facilitator-1")
     if operation_id == "change_session":
@@ -77,7 +78,7 @@ async def test_every_request_body_example_succeeds_against_the_demo_data(
         for method, op in item.items()
         if "requestBody" in op
     }
-    assert len(operations) == 4
+    assert len(operations) == 5
     for (method, path), operation in sorted(operations.items()):
         examples = examples_of(operation)
         assert examples, f"{method} {path} has no request body example"
@@ -98,7 +99,7 @@ async def test_create_responses_link_to_what_they_created(desk: Desk) -> None:
         for method, op in item.items()
         if method == "post" and "201" in op["responses"]
     ]
-    assert len(creates) == 3
+    assert len(creates) == 4
     for path, op in creates:
         links = op["responses"]["201"].get("links")
         assert links, f"POST {path} has no links"
@@ -119,14 +120,34 @@ async def test_every_protected_operation_documents_its_problems(desk: Desk) -> N
 
 @pytest.fixture
 async def live_records(desk: Desk) -> dict[str, str]:
-    """Records schemathesis can reach: a session with a booking."""
+    """Records schemathesis can reach: a session with a booking, and a window of availability."""
     course = await desk.course()
     seat = await desk.session(course, in_days=4)
     await desk.session(course, in_days=6)
     referral_id = await desk.assessed()
     booking = await desk.booking_of(referral_id)
     assert booking is not None
-    return {"session_id": seat["id"], "booking_id": str(booking.id)}
+    await desk.client.post(
+        "/v1/course-types",
+        json={"pathway": "one_to_one", "name": "One-to-one", "duration_minutes": 60},
+        headers=desk.admin,
+    )
+    window = await desk.client.post(
+        "/v1/availability",
+        json={
+            "date": (date.today() + timedelta(days=9)).isoformat(),
+            "from_time": "09:00",
+            "to_time": "11:00",
+            "join_link": "https://meet.example.org/one-to-one",
+        },
+        headers=desk.facilitator,
+    )
+    assert window.status_code == 201, window.text
+    return {
+        "session_id": seat["id"],
+        "booking_id": str(booking.id),
+        "availability_id": window.json()["id"],
+    }
 
 
 # Who calls what. schemathesis fuzzes each operation with the token of a role that may call it
@@ -142,6 +163,10 @@ CALLERS: dict[str, frozenset[str]] = {
             "change_session",
             "record_attendance",
             "get_capacity",
+            "list_availability",
+            "publish_availability",
+            "get_availability",
+            "withdraw_availability",
         }
     ),
     "worker": frozenset({"list_bookings", "get_booking", "rebook"}),
@@ -152,6 +177,15 @@ CALLERS: dict[str, frozenset[str]] = {
 REFUSALS = [
     Refusal("GET", "/v1/sessions", [422], "a cursor the list did not write (it is opaque)"),
     Refusal("GET", "/v1/bookings", [422], "a cursor the list did not write (it is opaque)"),
+    Refusal("GET", "/v1/availability", [422], "a cursor the list did not write (it is opaque)"),
+    Refusal(
+        "POST",
+        "/v1/availability",
+        [422],
+        "a window in the past, closing before it opens or shorter than one appointment; a time "
+        "the clocks skip; a force not the caller's; another facilitator named by a facilitator; "
+        "a venue or language of only spaces",
+    ),
     Refusal(
         "POST",
         "/v1/sessions",

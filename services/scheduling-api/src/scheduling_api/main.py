@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from scheduling_api.availability.router import router as availability_router
 from scheduling_api.bookings.consumers import subscriptions
 from scheduling_api.bookings.router import router as booking_router
 from scheduling_api.capacity.router import router as capacity_router
@@ -18,8 +19,9 @@ from servicekit.logs import configure_logging
 PRODUCER = "scheduling-api"
 
 DESCRIPTION = """Sessions for police drug diversion: each force's courses (one per pathway), the
-sessions that run them, and the bookings made from completed assessments: the earliest suitable
-session with room, or the course's waiting list. Facilitators record attendance, which completes
+sessions that run them (one-to-ones are appointments cut from facilitators' published
+availability), and the bookings made from completed assessments: the earliest suitable session
+with room, or the course's waiting list. Facilitators record attendance, which completes
 the intervention or offers the next session until the force's deadline. Every error is
 `application/problem+json`; writes that may be retried take an optional `Idempotency-Key`."""
 
@@ -36,7 +38,13 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
         title="scheduling-api",
         version="1.0.0",
         description=DESCRIPTION,
-        routers=[course_router, timetable_router, booking_router, capacity_router],
+        routers=[
+            course_router,
+            timetable_router,
+            availability_router,
+            booking_router,
+            capacity_router,
+        ],
         start_background=start_background,
     )
 

@@ -1,11 +1,13 @@
-"""Seed the demonstration force `demo`: its courses, its scheduling rules, and a month of
-sessions from tomorrow, run by the facilitator the development token signs in as
-(`make -s token ROLE=facilitator FORCE=demo`: subject `demo-facilitator-1`).
+"""Seed the demonstration force `demo`: its courses, its scheduling rules, a month of group
+sessions from tomorrow, and a month of one-to-one availability (weekday afternoons, published
+as a facilitator publishes it, so the one-to-ones are its appointments), all run by the
+facilitator the development token signs in as (`make -s token ROLE=facilitator FORCE=demo`:
+subject `demo-facilitator-1`).
 
     python -m scheduling_api.seed        (uses SCHEDULING_DATABASE_URL)
 
-Safe to run again: courses, rules and sessions have ids derived from what they are, so those
-already there are left as they are (and a later run adds the days since).
+Safe to run again: courses, rules, sessions and windows have ids derived from what they are, so
+those already there are left as they are (and a later run adds the days since).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.vocabulary import Pathway
+from scheduling_api.availability import service as availability
+from scheduling_api.availability.models import AvailabilityWindow
 from scheduling_api.courses.models import (
     DEFAULT_ENGAGEMENT_DAYS,
     DEFAULT_LEAD_TIME_HOURS,
@@ -33,6 +37,7 @@ DEMO_FACILITATOR = "demo-facilitator-1"
 SEED_NAMESPACE = uuid.UUID("7d4f5c1e-3b0a-4e65-9a57-5c1de0a8b201")
 
 # pathway -> name, minutes, weekday (Monday 0) and London start time of its weekly session, seats
+# (the one-to-one's weekday and seats are unused: its appointments come from availability)
 COURSES: dict[Pathway, tuple[str, int, int, time, int]] = {
     Pathway.cannabis_group: ("Cannabis awareness group", 150, 1, time(18, 30), 12),
     Pathway.cocaine_group: ("Cocaine awareness group", 150, 2, time(18, 30), 12),
@@ -41,6 +46,10 @@ COURSES: dict[Pathway, tuple[str, int, int, time, int]] = {
     Pathway.one_to_one: ("One-to-one session", 60, 0, time(14, 0), 1),
 }
 DAYS = 28
+# The facilitator's published one-to-one hours: weekday afternoons, two hour-long appointments.
+AVAILABILITY = (time(14, 0), time(16, 0))
+# The demonstration force aims to seat everyone within ten days (the default is 14).
+DEMO_TARGET_WAIT_DAYS = 10
 
 
 def course_id(force_id: str, pathway: Pathway) -> uuid.UUID:
@@ -51,6 +60,10 @@ def session_id(force_id: str, pathway: Pathway, day: date, slot: int) -> uuid.UU
     return uuid.uuid5(SEED_NAMESPACE, f"{force_id}/session/{pathway.value}/{day}/{slot}")
 
 
+def window_id(force_id: str, day: date) -> uuid.UUID:
+    return uuid.uuid5(SEED_NAMESPACE, f"{force_id}/availability/{day}")
+
+
 async def seed_courses(session: AsyncSession, force_id: str, now: datetime) -> None:
     if await session.get(ForceSettings, force_id) is None:
         session.add(
@@ -59,6 +72,7 @@ async def seed_courses(session: AsyncSession, force_id: str, now: datetime) -> N
                 lead_time_hours=DEFAULT_LEAD_TIME_HOURS,
                 rebooking_limit=DEFAULT_REBOOKING_LIMIT,
                 engagement_days=DEFAULT_ENGAGEMENT_DAYS,
+                target_wait_days=DEMO_TARGET_WAIT_DAYS,
                 updated_at=now,
             )
         )
@@ -78,14 +92,12 @@ async def seed_courses(session: AsyncSession, force_id: str, now: datetime) -> N
 
 
 async def seed_sessions(session: AsyncSession, force_id: str, now: datetime) -> None:
-    """A month of sessions: each group weekly (online; the general group at a venue), and
-    one-to-ones on weekdays."""
+    """A month of group sessions, each weekly (online; the general group at a venue)."""
     today = now.astimezone(LONDON).date()
     for offset in range(1, DAYS + 1):
         day = today + timedelta(days=offset)
         for pathway, (_, minutes, weekday, start, seats) in COURSES.items():
-            one_to_one = pathway is Pathway.one_to_one
-            if (day.weekday() >= 5) if one_to_one else (day.weekday() != weekday):
+            if pathway is Pathway.one_to_one or day.weekday() != weekday:
                 continue
             ident = session_id(force_id, pathway, day, 0)
             if await session.get(Session, ident) is not None:
@@ -115,6 +127,41 @@ async def seed_sessions(session: AsyncSession, force_id: str, now: datetime) -> 
     await session.flush()
 
 
+async def seed_availability(session: AsyncSession, force_id: str, now: datetime) -> None:
+    """A month of the facilitator's one-to-one availability on weekday afternoons, published as
+    they would publish it, so people waiting for a one-to-one are seated at once."""
+    today = now.astimezone(LONDON).date()
+    opens, closes = AVAILABILITY
+    for offset in range(1, DAYS + 1):
+        day = today + timedelta(days=offset)
+        if day.weekday() >= 5:
+            continue
+        if await session.get(AvailabilityWindow, window_id(force_id, day)) is not None:
+            continue
+        try:
+            await availability.publish(
+                session,
+                force_id=force_id,
+                facilitator_id=DEMO_FACILITATOR,
+                day=day,
+                from_time=opens,
+                to_time=closes,
+                minutes=None,
+                delivery=availability.Delivery(
+                    mode=DeliveryMode.online,
+                    join_link="https://meet.example.org/demo-one-to-one",
+                    venue=None,
+                    language=None,
+                    interpreter_available=False,
+                ),
+                forces=[force_id],
+                now=now,
+                window_id=window_id(force_id, day),
+            )
+        except availability.Clash:
+            continue  # a database seeded before availability: its one-to-one stays as it was
+
+
 async def seed(database_url: str) -> None:
     db = Database(database_url)
     now = datetime.now(UTC)
@@ -122,6 +169,7 @@ async def seed(database_url: str) -> None:
         async with db.session() as session:
             await seed_courses(session, DEMO_FORCE, now)
             await seed_sessions(session, DEMO_FORCE, now)
+            await seed_availability(session, DEMO_FORCE, now)
             await session.commit()
     finally:
         await db.dispose()

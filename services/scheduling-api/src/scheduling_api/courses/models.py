@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Integer, String, UniqueConstraint
+from sqlalchemy import Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from contracts.vocabulary import Pathway
@@ -16,6 +16,7 @@ from servicekit.db import GUID, StringEnum, UTCDateTime
 DEFAULT_LEAD_TIME_HOURS = 48
 DEFAULT_REBOOKING_LIMIT = 2
 DEFAULT_ENGAGEMENT_DAYS = 56
+DEFAULT_TARGET_WAIT_DAYS = 14
 
 
 class CourseType(Base):
@@ -46,5 +47,11 @@ class ForceSettings(Base):
     )
     engagement_days: Mapped[int] = mapped_column(
         Integer, comment="Days after the assessment within which a missed session is re-offered."
+    )
+    target_wait_days: Mapped[int] = mapped_column(
+        Integer,
+        server_default=text(str(DEFAULT_TARGET_WAIT_DAYS)),
+        comment="The longest anyone should wait for a seat; the capacity planner proposes "
+        "sessions to keep the wait under it.",
     )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -13,6 +13,7 @@ from scheduling_api.courses.models import (
     DEFAULT_ENGAGEMENT_DAYS,
     DEFAULT_LEAD_TIME_HOURS,
     DEFAULT_REBOOKING_LIMIT,
+    DEFAULT_TARGET_WAIT_DAYS,
     CourseType,
     ForceSettings,
 )
@@ -25,12 +26,14 @@ class Rules:
     lead_time: timedelta
     rebooking_limit: int
     engagement_window: timedelta
+    target_wait_days: int
 
 
 DEFAULT_RULES = Rules(
     lead_time=timedelta(hours=DEFAULT_LEAD_TIME_HOURS),
     rebooking_limit=DEFAULT_REBOOKING_LIMIT,
     engagement_window=timedelta(days=DEFAULT_ENGAGEMENT_DAYS),
+    target_wait_days=DEFAULT_TARGET_WAIT_DAYS,
 )
 
 
@@ -43,6 +46,7 @@ async def rules_of(session: AsyncSession, force_id: str) -> Rules:
         lead_time=timedelta(hours=row.lead_time_hours),
         rebooking_limit=row.rebooking_limit,
         engagement_window=timedelta(days=row.engagement_days),
+        target_wait_days=row.target_wait_days,
     )
 
 

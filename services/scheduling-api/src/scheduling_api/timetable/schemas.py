@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from enum import StrEnum
 from typing import Any, Self
@@ -11,13 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from contracts.vocabulary import Pathway
 from scheduling_api.seed import DEMO_FORCE, course_id
+from scheduling_api.sessions.delivery import check_delivery, https_link, language_tag
 from scheduling_api.sessions.models import DeliveryMode
 from scheduling_api.times import LondonTime
 from servicekit.paging import Page
 from servicekit.schemas import FromRow
 from servicekit.types import Count, Flag, IsoDateTime
-
-LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
 class SessionIn(BaseModel):
@@ -59,23 +57,16 @@ class SessionIn(BaseModel):
     @field_validator("language")
     @classmethod
     def _language(cls, value: str | None) -> str | None:
-        if value is not None and not LANGUAGE_TAG.match(value):
-            raise ValueError("must be a BCP 47 language tag such as en, pl or pt-BR")
-        return value.lower() if value else None
+        return language_tag(value)
 
     @field_validator("join_link")
     @classmethod
     def _link(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^https://[^\s/]+\.[^\s]+$", value):
-            raise ValueError("must be an https:// link")
-        return value
+        return https_link(value)
 
     @model_validator(mode="after")
     def _delivery(self) -> Self:
-        if self.delivery_mode is DeliveryMode.online and not self.join_link:
-            raise ValueError("an online session needs its join_link")
-        if self.delivery_mode is DeliveryMode.venue and not self.venue:
-            raise ValueError("a venue session needs its venue")
+        check_delivery(self.delivery_mode, self.join_link, self.venue)
         return self
 
 
