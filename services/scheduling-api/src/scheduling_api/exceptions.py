@@ -27,12 +27,3 @@ def not_found(what: str) -> Problem:
 
 def conflict(detail: str, *, slug: str = "booking-state") -> Problem:
     return Problem(409, slug, "Not possible in the current state", detail)
-
-
-def not_your_session(action: str) -> Problem:
-    return Problem(
-        403,
-        "not-your-session",
-        "Not your session",
-        f"Only the session's facilitator {action}; ask them, or an administrator.",
-    )

@@ -8,16 +8,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduling_api.bookings import allocation
 from scheduling_api.bookings.models import Booking, BookingStatus
 from scheduling_api.courses.models import CourseType
 from scheduling_api.db import kit
 from scheduling_api.dependencies import FacilitatorDep, TimetableDep
-from scheduling_api.exceptions import conflict, invalid_field, not_found, not_your_session
+from scheduling_api.exceptions import conflict, invalid_field
 from scheduling_api.responses import CONFLICT
 from scheduling_api.sessions import seats
+from scheduling_api.sessions.access import visible_session, visible_sessions
 from scheduling_api.sessions.models import Session
 from scheduling_api.timetable.schemas import (
     AttendanceIn,
@@ -41,16 +41,6 @@ from servicekit.types import IsoDateTime
 router = APIRouter(prefix="/v1", tags=["sessions"])
 
 
-async def visible_session(
-    session: AsyncSession, principal: Principal, session_id: uuid.UUID
-) -> Session:
-    """The session if it is one of the caller's forces'; 404 alike for missing and not theirs."""
-    found = await session.get(Session, session_id)
-    if found is None or not principal.can_see_force(found.force_id):
-        raise not_found("session")
-    return found
-
-
 @router.get("/sessions", response_model=SessionPage, operation_id="list_sessions")
 async def list_sessions(
     principal: TimetableDep,
@@ -62,8 +52,8 @@ async def list_sessions(
     cursor: CursorQuery = None,
     limit: LimitQuery = 20,
 ) -> SessionPage:
-    """The sessions of the caller's forces, earliest first."""
-    query = select(Session).where(Session.force_id.in_(principal.forces))
+    """The sessions of the caller's forces (a facilitator's: those they run), earliest first."""
+    query = select(Session).where(visible_sessions(principal))
     if course_type_id is not None:
         query = query.where(Session.course_type_id == course_type_id)
     if starts_from is not None:
@@ -85,7 +75,7 @@ async def list_sessions(
 async def get_session(
     session_id: uuid.UUID, principal: TimetableDep, session: SessionDep
 ) -> SessionOut:
-    """One session, with its seats taken and left."""
+    """One session, with its seats taken and left (a facilitator: only their own)."""
     return SessionOut.of_session(await visible_session(session, principal, session_id))
 
 
@@ -193,8 +183,6 @@ async def change_session(
     """Change a session's seats (its facilitator, or an administrator). Seats added go at once
     to those waiting for the course; fewer seats than are booked is refused."""
     seat = await visible_session(session, principal, session_id)
-    if principal.role is Role.facilitator and seat.facilitator_id != principal.subject:
-        raise not_your_session("or an administrator changes it")
     if not await seats.resize(session, seat.id, body.capacity):
         await session.refresh(seat)
         raise conflict(
@@ -232,8 +220,6 @@ async def record_attendance(
     booking marked again with the same outcome is left as it is; all marks apply or none do.
     """
     seat = await visible_session(session, facilitator, session_id)
-    if seat.facilitator_id != facilitator.subject:
-        raise not_your_session("records its attendance")
     now = datetime.now(UTC)
     if seat.starts_at > now:
         raise conflict(
