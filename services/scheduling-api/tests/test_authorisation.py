@@ -46,6 +46,7 @@ def endpoints(
         ("GET", "/v1/course-types", None, {"admin"}),
         ("POST", "/v1/course-types", {"pathway": "general_group", "name": "General"}, {"admin"}),
         ("GET", "/v1/sessions", None, {"facilitator", "admin"}),
+        ("GET", "/v1/sessions/unmarked", None, {"facilitator", "admin"}),
         ("POST", "/v1/sessions", session, {"facilitator", "admin"}),
         ("GET", f"/v1/sessions/{session_id}", None, {"facilitator", "admin"}),
         ("PATCH", f"/v1/sessions/{session_id}", {"capacity": 12}, {"facilitator", "admin"}),

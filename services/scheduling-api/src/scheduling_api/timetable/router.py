@@ -1,4 +1,5 @@
-"""GET/POST /v1/sessions, GET /v1/sessions/{id} and POST /v1/sessions/{id}/attendance."""
+"""GET/POST /v1/sessions, GET/PATCH /v1/sessions/{id}, GET /v1/sessions/unmarked and POST
+/v1/sessions/{id}/attendance."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ from scheduling_api.bookings import allocation
 from scheduling_api.bookings.models import Booking, BookingStatus
 from scheduling_api.courses.models import CourseType
 from scheduling_api.db import kit
-from scheduling_api.dependencies import FacilitatorDep, TimetableDep
+from scheduling_api.dependencies import FacilitatorDep, NowDep, TimetableDep
 from scheduling_api.exceptions import conflict, invalid_field
 from scheduling_api.responses import CONFLICT
 from scheduling_api.sessions import seats
 from scheduling_api.sessions.access import visible_session, visible_sessions
 from scheduling_api.sessions.models import Session
+from scheduling_api.timetable import unmarked
+from scheduling_api.timetable.paths import SESSION_ID, UNMARKED
 from scheduling_api.timetable.schemas import (
     AttendanceIn,
     AttendanceOut,
@@ -28,6 +31,8 @@ from scheduling_api.timetable.schemas import (
     SessionIn,
     SessionOut,
     SessionPage,
+    UnmarkedSessionOut,
+    UnmarkedSessionPage,
     example_attendance,
     example_session,
 )
@@ -67,7 +72,38 @@ async def list_sessions(
 
 
 @router.get(
-    "/sessions/{session_id}",
+    f"/sessions/{UNMARKED}",
+    response_model=UnmarkedSessionPage,
+    operation_id="list_unmarked_sessions",
+)
+async def list_unmarked_sessions(
+    principal: TimetableDep,
+    session: SessionDep,
+    now: NowDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 20,
+) -> UnmarkedSessionPage:
+    """Sessions that have ended with bookings nobody has marked yet, oldest first: a
+    facilitator's own, an administrator's every one of their forces'. Each leaves the list once
+    every booking on it is marked (POST /v1/sessions/{id}/attendance)."""
+    found = await paginate(
+        session,
+        unmarked.unmarked_sessions(principal=principal, now=now),
+        order=(Session.starts_at, Session.id),
+        cursor=cursor,
+        limit=limit,
+    )
+    counts = await unmarked.bookings_to_mark(
+        session=session, session_ids=[s.id for s in found.rows]
+    )
+    return UnmarkedSessionPage(
+        items=[UnmarkedSessionOut.of_unmarked(s, counts.get(s.id, 0)) for s in found.rows],
+        next_cursor=found.next_cursor,
+    )
+
+
+@router.get(
+    f"/sessions/{SESSION_ID}",
     response_model=SessionOut,
     operation_id="get_session",
     responses=problem_responses(404),
@@ -167,7 +203,7 @@ async def create_session(
 
 
 @router.patch(
-    "/sessions/{session_id}",
+    f"/sessions/{SESSION_ID}",
     response_model=SessionOut,
     operation_id="change_session",
     responses=problem_responses(404, CONFLICT),
@@ -199,7 +235,7 @@ async def change_session(
 
 
 @router.post(
-    "/sessions/{session_id}/attendance",
+    f"/sessions/{SESSION_ID}/attendance",
     response_model=AttendanceOut,
     operation_id="record_attendance",
     responses=problem_responses(404, CONFLICT),
