@@ -43,6 +43,8 @@ class Session(Base):
     __table_args__ = (
         CheckConstraint("booked >= 0 AND booked <= capacity", name="seats"),
         Index("ix_sessions_course_start", "force_id", "pathway", "starts_at", "id"),
+        # a facilitator's own sessions: their list, their calendar, those left unmarked
+        Index("ix_sessions_facilitator_start", "facilitator_id", "starts_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(GUID(), primary_key=True)
