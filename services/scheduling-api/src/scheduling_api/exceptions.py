@@ -27,3 +27,13 @@ def not_found(what: str) -> Problem:
 
 def conflict(detail: str, *, slug: str = "booking-state") -> Problem:
     return Problem(409, slug, "Not possible in the current state", detail)
+
+
+def not_your_calendar() -> Problem:
+    return Problem(
+        403,
+        "not-your-calendar",
+        "Not your calendar",
+        "A facilitator takes only their own calendar: ask for the one with your own id, or ask "
+        "an administrator.",
+    )

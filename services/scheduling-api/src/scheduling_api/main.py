@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from scheduling_api.availability.router import router as availability_router
 from scheduling_api.bookings.consumers import subscriptions
 from scheduling_api.bookings.router import router as booking_router
+from scheduling_api.calendars.router import router as calendar_router
 from scheduling_api.capacity.router import router as capacity_router
 from scheduling_api.config import Settings
 from scheduling_api.courses.router import router as course_router
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
             availability_router,
             booking_router,
             capacity_router,
+            calendar_router,
         ],
         start_background=start_background,
     )
