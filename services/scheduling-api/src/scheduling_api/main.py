@@ -22,8 +22,9 @@ PRODUCER = "scheduling-api"
 DESCRIPTION = """Sessions for police drug diversion: each force's courses (one per pathway), the
 sessions that run them (one-to-ones are appointments cut from facilitators' published
 availability), and the bookings made from completed assessments: the earliest suitable session
-with room, or the course's waiting list. Facilitators record attendance, which completes
-the intervention or offers the next session until the force's deadline. Every error is
+with room, or the course's waiting list. Facilitators record attendance, which completes the
+intervention or offers the next session until the force's deadline, see the sessions they have
+left unmarked, and take their sessions as iCalendar. Every error is
 `application/problem+json`; writes that may be retried take an optional `Idempotency-Key`."""
 
 
