@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.db
 
+FEED = "/v1/calendars/facilitators/facilitator-ade.ics"  # the facilitator who runs the sessions
 ROLES = ["officer", "supervisor", "worker", "facilitator", "analyst", "integration", "admin"]
 
 
@@ -46,6 +47,7 @@ def endpoints(
         ("GET", "/v1/course-types", None, {"admin"}),
         ("POST", "/v1/course-types", {"pathway": "general_group", "name": "General"}, {"admin"}),
         ("GET", "/v1/sessions", None, {"facilitator", "admin"}),
+        ("GET", "/v1/sessions/unmarked", None, {"facilitator", "admin"}),
         ("POST", "/v1/sessions", session, {"facilitator", "admin"}),
         ("GET", f"/v1/sessions/{session_id}", None, {"facilitator", "admin"}),
         ("PATCH", f"/v1/sessions/{session_id}", {"capacity": 12}, {"facilitator", "admin"}),
@@ -63,6 +65,8 @@ def endpoints(
         ("POST", "/v1/availability", window, {"facilitator", "admin"}),
         ("GET", f"/v1/availability/{availability_id}", None, {"facilitator", "admin"}),
         ("DELETE", f"/v1/availability/{availability_id}", None, {"facilitator", "admin"}),
+        ("GET", f"/v1/sessions/{session_id}.ics", None, {"facilitator", "admin"}),
+        ("GET", FEED, None, {"facilitator", "admin"}),
     ]
 
 
@@ -160,7 +164,15 @@ async def test_another_forces_records_are_not_found_and_not_listed(desk: Desk, r
         ):
             continue
         response = await desk.client.request(method, url, json=body, headers=outsider)
-        if any(record in url for record in (session_id, booking_id, availability_id)):
+        if url == FEED:
+            # the same facilitator signed in for another force has a calendar, without this
+            # force's sessions; another force's administrator does not know them
+            if role == "facilitator":
+                assert response.status_code == 200, response.text
+                assert "BEGIN:VEVENT" not in response.text
+            else:
+                assert response.status_code == 404, response.text
+        elif any(record in url for record in (session_id, booking_id, availability_id)):
             assert response.status_code == 404, (role, method, url, response.text)
             assert response.headers["content-type"] == "application/problem+json"
         else:

@@ -2,8 +2,9 @@
 
 Course types stand alone; sessions run a course; bookings seat people in sessions; the timetable
 (the session and attendance routes), published availability (windows a facilitator cuts into
-one-to-one appointments, which are sessions) and the capacity view build on all three. Nothing
-below imports what sits above it, and no router imports another router.
+one-to-one appointments, which are sessions) and the capacity view build on all three; the
+calendars on sessions and courses alone. Nothing below imports what sits above it, and no router
+imports another router.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ ALLOWED: dict[str, set[str]] = {
     "timetable": {"sessions", "bookings", "courses"},
     "capacity": {"sessions", "bookings", "courses"},
     "availability": {"sessions", "bookings", "courses"},
+    # never bookings: a calendar names no one, and so cannot even reach who is booked
+    "calendars": {"sessions", "courses"},
     "bookings": {"sessions", "courses"},
     "sessions": {"courses"},
     "courses": set(),

@@ -167,6 +167,9 @@ CALLERS: dict[str, frozenset[str]] = {
             "publish_availability",
             "get_availability",
             "withdraw_availability",
+            "list_unmarked_sessions",
+            "get_session_calendar",
+            "get_facilitator_calendar",
         }
     ),
     "worker": frozenset({"list_bookings", "get_booking", "rebook"}),
@@ -185,6 +188,9 @@ REFUSALS = [
         "a window in the past, closing before it opens or shorter than one appointment; a time "
         "the clocks skip; a force not the caller's; another facilitator named by a facilitator; "
         "a venue or language of only spaces",
+    ),
+    Refusal(
+        "GET", "/v1/sessions/unmarked", [422], "a cursor the list did not write (it is opaque)"
     ),
     Refusal(
         "POST",

@@ -29,10 +29,11 @@ def conflict(detail: str, *, slug: str = "booking-state") -> Problem:
     return Problem(409, slug, "Not possible in the current state", detail)
 
 
-def not_your_session(action: str) -> Problem:
+def not_your_calendar() -> Problem:
     return Problem(
         403,
-        "not-your-session",
-        "Not your session",
-        f"Only the session's facilitator {action}; ask them, or an administrator.",
+        "not-your-calendar",
+        "Not your calendar",
+        "A facilitator takes only their own calendar: ask for the one with your own id, or ask "
+        "an administrator.",
     )

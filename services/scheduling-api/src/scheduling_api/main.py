@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from scheduling_api.availability.router import router as availability_router
 from scheduling_api.bookings.consumers import subscriptions
 from scheduling_api.bookings.router import router as booking_router
+from scheduling_api.calendars.router import router as calendar_router
 from scheduling_api.capacity.router import router as capacity_router
 from scheduling_api.config import Settings
 from scheduling_api.courses.router import router as course_router
@@ -21,8 +22,9 @@ PRODUCER = "scheduling-api"
 DESCRIPTION = """Sessions for police drug diversion: each force's courses (one per pathway), the
 sessions that run them (one-to-ones are appointments cut from facilitators' published
 availability), and the bookings made from completed assessments: the earliest suitable session
-with room, or the course's waiting list. Facilitators record attendance, which completes
-the intervention or offers the next session until the force's deadline. Every error is
+with room, or the course's waiting list. Facilitators record attendance, which completes the
+intervention or offers the next session until the force's deadline, see the sessions they have
+left unmarked, and take their sessions as iCalendar. Every error is
 `application/problem+json`; writes that may be retried take an optional `Idempotency-Key`."""
 
 
@@ -44,6 +46,7 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
             availability_router,
             booking_router,
             capacity_router,
+            calendar_router,
         ],
         start_background=start_background,
     )

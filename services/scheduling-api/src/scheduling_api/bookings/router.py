@@ -18,6 +18,7 @@ from scheduling_api.db import kit
 from scheduling_api.dependencies import BookingsDep, WorkerDep
 from scheduling_api.exceptions import conflict, not_found
 from scheduling_api.responses import CONFLICT
+from scheduling_api.sessions import access
 from scheduling_api.sessions.models import Session
 from servicekit.app import SessionDep
 from servicekit.auth import Principal
@@ -46,10 +47,15 @@ async def _out(session: AsyncSession, bookings: Sequence[Booking]) -> list[Booki
 async def visible_booking(
     session: AsyncSession, principal: Principal, booking_id: uuid.UUID
 ) -> Booking:
-    """The booking if it is one of the caller's forces'; 404 alike for missing and not theirs."""
+    """The booking if the caller may see it: of one of their forces and, for a facilitator, on
+    a session they run; 404 alike for missing and not theirs."""
     found = await session.get(Booking, booking_id)
     if found is None or not principal.can_see_force(found.force_id):
         raise not_found("booking")
+    if access.runs_it(principal):
+        seat = await session.get(Session, found.session_id)
+        if seat is None or not access.can_see(principal, seat):
+            raise not_found("booking")
     return found
 
 
@@ -62,8 +68,13 @@ async def list_bookings(
     cursor: CursorQuery = None,
     limit: LimitQuery = 20,
 ) -> BookingPage:
-    """Bookings of the caller's forces, by referral (the case) or session, newest first."""
+    """Bookings of the caller's forces (a facilitator's: on the sessions they run), by referral
+    (the case) or session, newest first."""
     query = select(Booking).where(Booking.force_id.in_(principal.forces))
+    if access.runs_it(principal):
+        query = query.where(
+            Booking.session_id.in_(select(Session.id).where(access.visible_sessions(principal)))
+        )
     if referral_id is not None:
         query = query.where(Booking.referral_id == referral_id)
     if session_id is not None:

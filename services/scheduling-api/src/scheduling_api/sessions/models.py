@@ -10,9 +10,23 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    cast,
+    func,
+    literal,
+)
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from contracts.vocabulary import Pathway
 from scheduling_api.db import Base
@@ -29,6 +43,8 @@ class Session(Base):
     __table_args__ = (
         CheckConstraint("booked >= 0 AND booked <= capacity", name="seats"),
         Index("ix_sessions_course_start", "force_id", "pathway", "starts_at", "id"),
+        # a facilitator's own sessions: their list, their calendar, those left unmarked
+        Index("ix_sessions_facilitator_start", "facilitator_id", "starts_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(GUID(), primary_key=True)
@@ -48,3 +64,35 @@ class Session(Base):
     )
     interpreter_available: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class _SessionEnd(FunctionElement[datetime]):
+    type = UTCDateTime()
+    inherit_cache = True
+    name = "session_end"
+
+
+def session_end() -> _SessionEnd:
+    """When a session ends (its start plus its length), as SQL, so a query can ask which
+    sessions are over and still page by the database's order. Each database adds minutes its
+    own way; the stored start is UTC on both."""
+    return _SessionEnd(Session.starts_at, Session.duration_minutes)
+
+
+@compiles(_SessionEnd)
+def _postgresql(element: _SessionEnd, compiler: SQLCompiler, **kw: Any) -> str:
+    starts, minutes = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"({starts} + {minutes} * INTERVAL '1 minute')"
+
+
+@compiles(_SessionEnd, "sqlite")
+def _sqlite(element: _SessionEnd, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite keeps the start as text, "2026-10-22 17:30:05.250000", and its date functions round
+    # to the millisecond. Whole minutes are added to the minute part alone and the seconds put
+    # back as written, so the end is exact and compares as text with a bound time.
+    starts, minutes = element.clauses
+    to_the_minute = func.substr(starts, 1, 16)
+    modifier = literal("+") + cast(minutes, String) + literal(" minutes")
+    minute = func.strftime("%Y-%m-%d %H:%M", to_the_minute, modifier, type_=String)
+    end = minute + func.substr(starts, 17, type_=String)
+    return str(compiler.process(end, **kw))

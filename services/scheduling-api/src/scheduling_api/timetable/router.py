@@ -1,4 +1,5 @@
-"""GET/POST /v1/sessions, GET /v1/sessions/{id} and POST /v1/sessions/{id}/attendance."""
+"""GET/POST /v1/sessions, GET/PATCH /v1/sessions/{id}, GET /v1/sessions/unmarked and POST
+/v1/sessions/{id}/attendance."""
 
 from __future__ import annotations
 
@@ -8,17 +9,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduling_api.bookings import allocation
 from scheduling_api.bookings.models import Booking, BookingStatus
 from scheduling_api.courses.models import CourseType
 from scheduling_api.db import kit
-from scheduling_api.dependencies import FacilitatorDep, TimetableDep
-from scheduling_api.exceptions import conflict, invalid_field, not_found, not_your_session
+from scheduling_api.dependencies import FacilitatorDep, NowDep, TimetableDep
+from scheduling_api.exceptions import conflict, invalid_field
 from scheduling_api.responses import CONFLICT
 from scheduling_api.sessions import seats
+from scheduling_api.sessions.access import visible_session, visible_sessions
 from scheduling_api.sessions.models import Session
+from scheduling_api.timetable import unmarked
+from scheduling_api.timetable.paths import SESSION_ID, UNMARKED
 from scheduling_api.timetable.schemas import (
     AttendanceIn,
     AttendanceOut,
@@ -28,6 +31,8 @@ from scheduling_api.timetable.schemas import (
     SessionIn,
     SessionOut,
     SessionPage,
+    UnmarkedSessionOut,
+    UnmarkedSessionPage,
     example_attendance,
     example_session,
 )
@@ -41,16 +46,6 @@ from servicekit.types import IsoDateTime
 router = APIRouter(prefix="/v1", tags=["sessions"])
 
 
-async def visible_session(
-    session: AsyncSession, principal: Principal, session_id: uuid.UUID
-) -> Session:
-    """The session if it is one of the caller's forces'; 404 alike for missing and not theirs."""
-    found = await session.get(Session, session_id)
-    if found is None or not principal.can_see_force(found.force_id):
-        raise not_found("session")
-    return found
-
-
 @router.get("/sessions", response_model=SessionPage, operation_id="list_sessions")
 async def list_sessions(
     principal: TimetableDep,
@@ -62,8 +57,8 @@ async def list_sessions(
     cursor: CursorQuery = None,
     limit: LimitQuery = 20,
 ) -> SessionPage:
-    """The sessions of the caller's forces, earliest first."""
-    query = select(Session).where(Session.force_id.in_(principal.forces))
+    """The sessions of the caller's forces (a facilitator's: those they run), earliest first."""
+    query = select(Session).where(visible_sessions(principal))
     if course_type_id is not None:
         query = query.where(Session.course_type_id == course_type_id)
     if starts_from is not None:
@@ -77,7 +72,38 @@ async def list_sessions(
 
 
 @router.get(
-    "/sessions/{session_id}",
+    f"/sessions/{UNMARKED}",
+    response_model=UnmarkedSessionPage,
+    operation_id="list_unmarked_sessions",
+)
+async def list_unmarked_sessions(
+    principal: TimetableDep,
+    session: SessionDep,
+    now: NowDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 20,
+) -> UnmarkedSessionPage:
+    """Sessions that have ended with bookings nobody has marked yet, oldest first: a
+    facilitator's own, an administrator's every one of their forces'. Each leaves the list once
+    every booking on it is marked (POST /v1/sessions/{id}/attendance)."""
+    found = await paginate(
+        session,
+        unmarked.unmarked_sessions(principal=principal, now=now),
+        order=(Session.starts_at, Session.id),
+        cursor=cursor,
+        limit=limit,
+    )
+    counts = await unmarked.bookings_to_mark(
+        session=session, session_ids=[s.id for s in found.rows]
+    )
+    return UnmarkedSessionPage(
+        items=[UnmarkedSessionOut.of_unmarked(s, counts.get(s.id, 0)) for s in found.rows],
+        next_cursor=found.next_cursor,
+    )
+
+
+@router.get(
+    f"/sessions/{SESSION_ID}",
     response_model=SessionOut,
     operation_id="get_session",
     responses=problem_responses(404),
@@ -85,7 +111,7 @@ async def list_sessions(
 async def get_session(
     session_id: uuid.UUID, principal: TimetableDep, session: SessionDep
 ) -> SessionOut:
-    """One session, with its seats taken and left."""
+    """One session, with its seats taken and left (a facilitator: only their own)."""
     return SessionOut.of_session(await visible_session(session, principal, session_id))
 
 
@@ -177,7 +203,7 @@ async def create_session(
 
 
 @router.patch(
-    "/sessions/{session_id}",
+    f"/sessions/{SESSION_ID}",
     response_model=SessionOut,
     operation_id="change_session",
     responses=problem_responses(404, CONFLICT),
@@ -193,8 +219,6 @@ async def change_session(
     """Change a session's seats (its facilitator, or an administrator). Seats added go at once
     to those waiting for the course; fewer seats than are booked is refused."""
     seat = await visible_session(session, principal, session_id)
-    if principal.role is Role.facilitator and seat.facilitator_id != principal.subject:
-        raise not_your_session("or an administrator changes it")
     if not await seats.resize(session, seat.id, body.capacity):
         await session.refresh(seat)
         raise conflict(
@@ -211,7 +235,7 @@ async def change_session(
 
 
 @router.post(
-    "/sessions/{session_id}/attendance",
+    f"/sessions/{SESSION_ID}/attendance",
     response_model=AttendanceOut,
     operation_id="record_attendance",
     responses=problem_responses(404, CONFLICT),
@@ -232,8 +256,6 @@ async def record_attendance(
     booking marked again with the same outcome is left as it is; all marks apply or none do.
     """
     seat = await visible_session(session, facilitator, session_id)
-    if seat.facilitator_id != facilitator.subject:
-        raise not_your_session("records its attendance")
     now = datetime.now(UTC)
     if seat.starts_at > now:
         raise conflict(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any, Self
 
@@ -99,6 +100,20 @@ class SessionOut(FromRow):
 
 class SessionPage(Page[SessionOut]):
     """Sessions, earliest first."""
+
+
+class UnmarkedSessionOut(SessionOut):
+    ends_at: LondonTime = Field(description="When it ended: Europe/London time, with its offset.")
+    unmarked: int = Field(description="Bookings on it not yet marked attended or missed.")
+
+    @classmethod
+    def of_unmarked(cls, row: Any, unmarked: int) -> UnmarkedSessionOut:
+        ends_at = row.starts_at + timedelta(minutes=row.duration_minutes)
+        return cls.of(row, free=row.capacity - row.booked, ends_at=ends_at, unmarked=unmarked)
+
+
+class UnmarkedSessionPage(Page[UnmarkedSessionOut]):
+    """Sessions over with bookings still to mark, oldest first."""
 
 
 class Outcome(StrEnum):
