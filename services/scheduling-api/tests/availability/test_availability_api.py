@@ -211,6 +211,30 @@ async def test_withdrawal_keeps_the_booked_appointments(desk: Desk) -> None:
     assert clash.status_code == 409
 
 
+async def test_a_withdrawn_appointment_freed_by_a_cancellation_is_not_offered_again(
+    desk: Desk,
+) -> None:
+    await one_to_one_course(desk)
+    found = await published(desk, window(in_days(5), "09:00", "10:00"))
+    referral_id = await desk.assessed(pathway=Pathway.one_to_one)
+    booking = await desk.booking_of(referral_id)
+    assert booking is not None
+    withdrawn = await desk.client.delete(
+        f"/v1/availability/{found['id']}", headers=desk.facilitator
+    )
+    assert withdrawn.json()["kept_booked"] == 1
+    newcomer = await desk.assessed(pathway=Pathway.one_to_one)
+    assert await desk.waiting() == [newcomer]
+
+    await desk.receive(desk.withdrawal(referral_id))  # the kept booking is cancelled
+
+    assert await desk.waiting() == [newcomer]  # the facilitator withdrew those hours
+    assert await desk.booking_of(newcomer) is None
+    capacity = (await desk.client.get("/v1/capacity", headers=desk.admin)).json()
+    [one_to_one] = [c for c in capacity["courses"] if c["pathway"] == "one_to_one"]
+    assert one_to_one["next_free_seat_at"] is None
+
+
 async def test_a_force_without_a_one_to_one_course_is_told_to_add_one(desk: Desk) -> None:
     await desk.course()
     refused = await publish(desk, window(in_days(3)))

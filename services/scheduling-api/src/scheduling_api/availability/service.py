@@ -265,6 +265,14 @@ async def withdraw(
         .execution_options(synchronize_session=False)
     )
     assert isinstance(closed, CursorResult)
+    # all of them close to new bookings: a kept appointment whose booking is later cancelled
+    # is not offered again, as the facilitator withdrew those hours
+    await session.execute(
+        update(Session)
+        .where(Session.id.in_(of_window), Session.closed_at.is_(None))
+        .values(closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
     kept = await session.scalar(
         select(func.count()).where(Session.id.in_(of_window), Session.booked > 0)
     )

@@ -117,7 +117,7 @@ async def get_capacity(principal: TimetableDep, session: SessionDep) -> Capacity
                 Session.force_id.in_(forces),
                 Session.starts_at >= now,
                 Session.starts_at < until,
-                Session.capacity > 0,  # a withdrawn appointment is no seat
+                Session.closed_at.is_(None),  # a withdrawn appointment is no seat
             )
         )
     ).all():
@@ -132,6 +132,7 @@ async def get_capacity(principal: TimetableDep, session: SessionDep) -> Capacity
                     Session.force_id.in_(forces),
                     Session.starts_at >= now,
                     Session.booked < Session.capacity,
+                    Session.closed_at.is_(None),
                 )
                 .group_by(Session.course_type_id)
             )

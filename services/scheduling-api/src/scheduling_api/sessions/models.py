@@ -63,6 +63,11 @@ class Session(Base):
         String(35), comment="BCP 47 tag when the session is run in one language; null: any."
     )
     interpreter_available: Mapped[bool] = mapped_column(Boolean, default=False)
+    closed_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(),
+        nullable=True,
+        comment="Closed to new bookings (a withdrawn appointment); bookings made stay.",
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -65,6 +65,7 @@ def suitable(
         Session.pathway == seeker.pathway,
         Session.starts_at >= after,
         Session.booked < Session.capacity,
+        Session.closed_at.is_(None),
         language,
     )
     if before is not None:
@@ -85,6 +86,7 @@ async def any_room(
             Session.pathway == pathway,
             Session.starts_at >= after,
             Session.booked < Session.capacity,
+            Session.closed_at.is_(None),
         )
         .limit(1)
     )
@@ -95,7 +97,11 @@ async def take(session: AsyncSession, session_id: uuid.UUID) -> bool:
     """Take one seat if one is free; False when the session is full."""
     result = await session.execute(
         update(Session)
-        .where(Session.id == session_id, Session.booked < Session.capacity)
+        .where(
+            Session.id == session_id,
+            Session.booked < Session.capacity,
+            Session.closed_at.is_(None),
+        )
         .values(booked=Session.booked + 1)
         .execution_options(synchronize_session=False)
     )
