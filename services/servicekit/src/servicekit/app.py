@@ -173,6 +173,7 @@ def build_app(
 ) -> FastAPI:
     """The service's app. `admission`, when given, is asked about every authenticated caller on
     every request (`auth.current_principal`), so every route gets it without naming it."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if start_background:
