@@ -8,8 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from referral_api.eligibility.schemas import example_eligibility_check
+from servicekit.auth import Role, Scope, require_roles
 from servicekit.devidp import ISSUER, DevIdentityProvider
 
 from ..helpers import AuthHeaders, counts, referral_body, rows, submit
@@ -263,3 +265,53 @@ async def test_the_client_is_the_tokens_client_id_claim_when_it_has_one(
     # the same subject without the claim is another client, not registered
     bare = dev_idp.token(role="integration", forces=["demo"], subject="service-account-9")
     assert (await client.get("/v1/force", headers=bearer(bare))).status_code == 403
+
+
+async def test_a_route_declared_only_with_require_roles_gets_the_check(
+    app: FastAPI, client: httpx.AsyncClient, auth: AuthHeaders, token: Any
+) -> None:
+    # as a feed of outcomes would be declared: nothing but the role and the scope
+    async def outcomes() -> dict[str, str]:
+        return {"feed": "ok"}
+
+    app.add_api_route(
+        "/v1/declared-like-outcomes",
+        outcomes,
+        dependencies=[require_roles(Role.integration, scope=Scope.outcomes_read)],
+    )
+    granted = await register(client, auth, client_id="feed-1", scopes=["outcomes:read"])
+    await register(client, auth, client_id="feed-2", scopes=["referrals:read"])
+
+    async def call(client_id: str) -> httpx.Response:
+        headers = bearer(token("integration", sub=client_id))
+        return await client.get("/v1/declared-like-outcomes", headers=headers)
+
+    assert (await call("feed-1")).status_code == 200
+    assert (await call("feed-2")).json()["type"] == "urn:diversion:problem:insufficient-scope"
+    assert (await call("feed-3")).json()["type"] == (
+        "urn:diversion:problem:integration-client-not-registered"
+    )
+    await change(client, auth, granted["id"], "suspension")
+    assert (await call("feed-1")).json()["type"] == (
+        "urn:diversion:problem:integration-client-suspended"
+    )
+
+
+async def test_a_suspension_through_one_instance_refuses_at_once_on_another(
+    client: httpx.AsyncClient, auth: AuthHeaders, token: Any, referral_settings: Any
+) -> None:
+    from referral_api.main import create_app
+
+    registered = await register(client, auth, scopes=["scheme:read"])
+    issued = bearer(token("integration", sub="rms-7"))
+    other = create_app(referral_settings, start_background=False)
+    transport = httpx.ASGITransport(app=other)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://second") as second:
+            assert (await second.get("/v1/force", headers=issued)).status_code == 200
+            await change(client, auth, registered["id"], "suspension")
+            refused = await second.get("/v1/force", headers=issued)
+            assert refused.status_code == 403
+            assert refused.json()["type"] == "urn:diversion:problem:integration-client-suspended"
+    finally:
+        await other.state.runtime.db.dispose()
