@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import JSONResponse
@@ -153,7 +153,9 @@ async def list_integration_clients(
     )
 
 
-async def _client(session: SessionDep, principal: Principal, client_id: uuid.UUID) -> Any:
+async def _client(
+    session: SessionDep, principal: Principal, client_id: uuid.UUID
+) -> IntegrationClient:
     client = await repository.get_in(session=session, forces=principal.forces, client_id=client_id)
     if client is None:
         raise client_not_found()
