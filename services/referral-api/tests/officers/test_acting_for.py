@@ -1,5 +1,5 @@
 """A force system refers for an officer of its own force: named, and known to be of it
-(docs/decisions/0009-officers-known-per-force.md). The referral keeps both: the system that
+(docs/decisions/0010-officers-known-per-force.md). The referral keeps both: the system that
 acted and the officer it acted for."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""How the platform knows an officer's force (docs/decisions/0009-officers-known-per-force.md).
+"""How the platform knows an officer's force (docs/decisions/0010-officers-known-per-force.md).
 
 An officer is of a force when the force's identity provider said so: their own officer token,
 the first time they call referral-api (the portal does at sign-in), or an administrator who
