@@ -1,6 +1,7 @@
 """Domain folders depend one way, so each can be read (and changed) knowing only those below it.
 
-Referrals build on eligibility, people, outcomes and forces; eligibility builds on people (the
+Referrals build on eligibility, people, outcomes and forces, and on the integration clients and
+officers a force system refers through and for; eligibility builds on people (the
 person's history); forces carry the eligibility rule set; people read the bars that outcomes
 set. Nothing below imports what sits above it, and no router imports another router.
 """
@@ -12,7 +13,9 @@ from servicekit_testing.directions import Directions
 
 # domain folder -> the domain folders it may import
 ALLOWED: dict[str, set[str]] = {
-    "referrals": {"eligibility", "people", "outcomes", "forces"},
+    "referrals": {"eligibility", "people", "outcomes", "forces", "clients", "officers"},
+    "clients": {"forces"},
+    "officers": {"forces"},
     "eligibility": {"people"},
     "forces": {"eligibility"},
     "people": {"outcomes"},

@@ -14,6 +14,7 @@ import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 
+from referral_api.clients.schemas import example_client
 from referral_api.config import Settings
 from referral_api.main import create_app
 from servicekit_testing.fuzzing import (
@@ -54,6 +55,14 @@ REFUSALS = [
         [422],
         "a cursor this list did not write (it is opaque); submitted_from after submitted_to",
     ),
+    Refusal(
+        "POST",
+        "/v1/integration-clients",
+        [422],
+        "an issuer the deployment does not trust for the force; a force not the administrator's",
+    ),
+    Refusal("GET", "/v1/integration-clients", [422], "a cursor this list did not write"),
+    Refusal("POST", "/v1/officers", [422], "a force not the administrator's"),
 ]
 
 
@@ -108,6 +117,82 @@ def test_schemathesis_finds_nothing(case: Any, token: TokenFactory, live_referra
         case.path_parameters["referral_id"] = live_referral
     fresh_idempotency_key(case)
     case.call_and_validate(additional_checks=[unseen_by_another_force(another_force(token))])
+
+
+# Who calls what besides the officer, whose token fuzzes every operation above (and is refused
+# the others): each operation is fuzzed again by a role that may call it, so every check runs,
+# positive data acceptance included. A new operation for these roles must be named here.
+CALLERS: dict[str, list[str]] = {
+    "admin": [
+        "register_integration_client",
+        "list_integration_clients",
+        "get_integration_client",
+        "suspend_integration_client",
+        "reinstate_integration_client",
+        "revoke_integration_client",
+        "register_officer",
+    ],
+    "integration": ["get_referral_fhir"],
+}
+
+
+@pytest.fixture
+async def live_client(client: httpx.AsyncClient, auth: AuthHeaders) -> str:
+    """An integration client of the demonstration force, for generated ids to be swapped for."""
+    response = await client.post(
+        "/v1/integration-clients", json=example_client(), headers=auth(role="admin")
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def schema_as(role: str, settings_: Settings, token: TokenFactory) -> Any:
+    application = create_app(settings_, start_background=False, null_pool=True)
+    config = fuzz_config(token(role), REFUSALS)
+    return schemathesis.openapi.from_asgi("/openapi.json", application, config=config)
+
+
+@pytest.fixture
+def admin_schema(referral_settings: Settings, token: TokenFactory) -> Any:
+    return schema_as("admin", referral_settings, token)
+
+
+@pytest.fixture
+def integration_schema(referral_settings: Settings, token: TokenFactory) -> Any:
+    return schema_as("integration", referral_settings, token)
+
+
+def fuzz_as(case: Any, role: str, token: TokenFactory, live: dict[str, str]) -> None:
+    for name, record_id in live.items():
+        if case.path_parameters and is_uuid(case.path_parameters.get(name, "x")):
+            case.path_parameters[name] = record_id
+    fresh_idempotency_key(case)
+    other_force = {"Authorization": f"Bearer {token(role, force='northshire')}"}
+    case.call_and_validate(additional_checks=[unseen_by_another_force(other_force)])
+
+
+@(
+    schemathesis.pytest.from_fixture("admin_schema")
+    .include(operation_id=CALLERS["admin"])
+    .parametrize()
+)
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_what_admins_call_keeps_its_documented_promises(
+    case: Any, token: TokenFactory, live_client: str
+) -> None:
+    fuzz_as(case, "admin", token, {"integration_client_id": live_client})
+
+
+@(
+    schemathesis.pytest.from_fixture("integration_schema")
+    .include(operation_id=CALLERS["integration"])
+    .parametrize()
+)
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_what_force_systems_call_keeps_its_documented_promises(
+    case: Any, token: TokenFactory, live_referral: str
+) -> None:
+    fuzz_as(case, "integration", token, {"referral_id": live_referral})
 
 
 def journey_referral() -> dict[str, Any]:
@@ -172,16 +257,25 @@ async def test_every_example_succeeds_against_the_demonstration_force(
 ) -> None:
     document = await _openapi(client)
     # a referral to act on for paths with an id
-    referral_id = None
-    ordered = sorted(_bodies(document), key=lambda item: "{" in item[1])
+    referral_id = client_id = None
+    # revocation is final: it comes last, after the suspension and the reinstatement
+    ordered = sorted(
+        _bodies(document), key=lambda item: ("{" in item[1], item[1].endswith("/revocation"))
+    )
     for method, path, content in ordered:
         for example in content["examples"].values():
-            target = path.replace("{referral_id}", str(referral_id))
-            headers = auth() | {"Idempotency-Key": str(uuid.uuid4())}
+            target = path.replace("{referral_id}", str(referral_id)).replace(
+                "{integration_client_id}", str(client_id)
+            )
+            # the registries are the administrator's
+            role = "admin" if path.startswith(("/v1/integration-clients", "/v1/officers")) else None
+            headers = (auth(role=role) if role else auth()) | {"Idempotency-Key": str(uuid.uuid4())}
             response = await client.request(method, target, json=example["value"], headers=headers)
             assert response.status_code in (200, 201), f"{method} {target}: {response.text}"
             if path == "/v1/referrals":
                 referral_id = response.json()["id"]
+            if path == "/v1/integration-clients":
+                client_id = response.json()["id"]
     assert await scalar(referral_database, "SELECT count(*) FROM referrals") == 1
 
 
@@ -221,6 +315,7 @@ async def test_the_idempotency_key_is_declared_where_taken_and_required_where_re
     assert {key: p["required"] for key, p in declared.items()} == {
         ("POST", "/v1/referrals"): True,
         ("POST", "/v1/referrals/{referral_id}/withdrawal"): False,
+        ("POST", "/v1/integration-clients"): False,
     }
     for parameter in declared.values():
         assert parameter["in"] == "header"

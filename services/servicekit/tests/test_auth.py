@@ -241,3 +241,65 @@ def test_development_integration_tokens_carry_every_scope_unless_told(tmp_path: 
         idp.token(role="officer", forces=["demo"]), options={"verify_signature": False}
     )
     assert "scope" not in officer
+
+
+# --- the client a token was issued to, and the service's own say on each caller -----------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"client_id": "rms-7", "azp": "other", "sub": "svc-1"}, "rms-7"),
+        ({"azp": "custody-2", "sub": "svc-1"}, "custody-2"),
+        ({"sub": "rms-7@clients"}, "rms-7@clients"),
+    ],
+    ids=["rfc9068-client_id", "oidc-azp", "sub-only"],
+)
+async def test_the_client_is_read_from_client_id_then_azp_then_sub(
+    service: Service, extra: dict[str, str], expected: str
+) -> None:
+    token = sign(
+        service.force_a_idp,
+        claims(iss=FORCE_A_ISSUER, forces=["force-a"], role=FORCE_A_ROLE, **extra),
+    )
+    response = await service.client.get(
+        "/whoami/client", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == {"issuer": FORCE_A_ISSUER, "client_id": expected}
+
+
+async def test_admission_is_asked_on_every_request_even_for_a_remembered_token(
+    service: Service,
+) -> None:
+    from dataclasses import replace
+
+    from servicekit.auth import Principal
+    from servicekit.problems import Problem
+
+    refused: set[str] = set()
+    asked: list[str] = []
+
+    async def admission(principal: Principal) -> Principal:
+        asked.append(principal.subject)
+        if principal.subject in refused:
+            raise Problem(403, "client-suspended", "Suspended", "Ask your administrator.")
+        return replace(principal, scopes=principal.scopes - {"referrals:read"})
+
+    service.app.state.admission = admission
+    try:
+        headers = service.auth("integration", subject="rms-1", scopes=["referrals:read", "x"])
+        first = await service.client.get("/whoami", headers=headers)
+        assert first.json()["scopes"] == ["x"]  # narrowed by the service
+        # the route's scope is checked against the narrowed grant
+        narrowed = await service.client.get("/records", headers=headers)
+        assert narrowed.status_code == 403
+        assert narrowed.json()["type"] == "urn:diversion:problem:insufficient-scope"
+        refused.add("rms-1")
+        # the same token, remembered by the authenticator, is refused at once
+        again = await service.client.get("/whoami", headers=headers)
+        assert again.status_code == 403
+        assert again.json()["type"] == "urn:diversion:problem:client-suspended"
+        assert asked == ["rms-1", "rms-1", "rms-1"]
+    finally:
+        service.app.state.admission = None

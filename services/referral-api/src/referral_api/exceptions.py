@@ -83,3 +83,72 @@ def unanswered_questions(rule_set: RuleSet, answers: dict[str, bool | None]) -> 
         "Answer every eligibility question: " + " ".join(q.text for q in missing),
         errors=[{"field": f"answers.{q.id}", "message": f"answer: {q.text}"} for q in missing],
     )
+
+
+def client_not_found() -> Problem:
+    return Problem(
+        404,
+        "integration-client-not-found",
+        "Integration client not found",
+        "There is no integration client with that id in your force(s).",
+    )
+
+
+def client_already_registered(existing: str) -> Problem:
+    return Problem(
+        409,
+        "integration-client-registered",
+        "Client already registered",
+        f"This client id at this issuer is already registered as {existing}: suspend, reinstate "
+        "or revoke that registration instead. A revoked client stays revoked; have the force's "
+        "identity provider issue a new client id and register that.",
+    )
+
+
+def client_revoked_for_good() -> Problem:
+    return Problem(
+        409,
+        "integration-client-revoked",
+        "Client revoked",
+        "This client was revoked, which is final: have the force's identity provider issue a new "
+        "client id and register that.",
+    )
+
+
+def client_refused(status: str, client_id: str, issuer: str, *, reason: str | None) -> Problem:
+    """A token of a client that is not (or no longer) let in, telling its operator what to do."""
+    if status == "unregistered":
+        return Problem(
+            403,
+            "integration-client-not-registered",
+            "Client not registered",
+            f"Client {client_id!r} of issuer {issuer!r} is not registered here: ask the "
+            "deployment's administrator to register it for your force with the scopes it needs.",
+        )
+    because = f" ({reason})" if reason else ""
+    if status == "suspended":
+        return Problem(
+            403,
+            "integration-client-suspended",
+            "Client suspended",
+            f"Client {client_id!r} is suspended{because}: ask your force's administrator to "
+            "reinstate it.",
+        )
+    return Problem(
+        403,
+        "integration-client-revoked",
+        "Client revoked",
+        f"Client {client_id!r} was revoked{because}, for good: have your force's identity "
+        "provider issue a new client id and ask the administrator to register it.",
+    )
+
+
+def client_of_another_force(client_force: str, token_forces: list[str]) -> Problem:
+    return Problem(
+        403,
+        "integration-client-force",
+        "Token for another force",
+        f"This client is registered for force {client_force!r}, but its token names "
+        f"{', '.join(token_forces) or 'no force'}: ask your identity provider for a token for "
+        f"{client_force!r}.",
+    )

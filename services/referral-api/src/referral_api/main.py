@@ -6,12 +6,15 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from referral_api.admission import Admission
+from referral_api.clients.router import router as client_router
 from referral_api.config import Settings
 from referral_api.db import kit
 from referral_api.devsignin import dev_sign_in_router
 from referral_api.eligibility.router import router as eligibility_router
 from referral_api.forces.router import router as force_router
 from referral_api.forces.scheme import SchemeCache
+from referral_api.officers.router import router as officer_router
 from referral_api.portal import PortalFiles, portal_router
 from referral_api.referrals.router import router as referral_router
 from servicekit.app import ServiceRuntime, build_app
@@ -32,8 +35,9 @@ def create_app(
         title="referral-api",
         version="1.0.0",
         description=DESCRIPTION,
-        routers=[eligibility_router, referral_router, force_router],
+        routers=[eligibility_router, referral_router, force_router, client_router, officer_router],
         start_background=start_background,
+        admission=Admission(runtime.db),
     )
     app.state.schemes = SchemeCache(ttl_seconds=settings.scheme_cache_seconds)
     if settings.dev_idp_dir:

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from referral_api.clients.schemas import example_client
 from referral_api.eligibility.schemas import example_eligibility_check
 
 from ..helpers import AuthHeaders, referral_body, rows, submit
@@ -28,6 +29,14 @@ MATRIX = [
     ("POST", "/v1/referrals/{id}/withdrawal", {"officer", "supervisor"}),
     ("GET", "/v1/eligibility-rule-sets/current", {"officer", "supervisor", "integration", "admin"}),
     ("GET", "/v1/force", {"officer", "supervisor", "integration", "admin"}),
+    ("GET", "/v1/referrals/{id}/fhir", {"supervisor", "integration"}),
+    ("POST", "/v1/integration-clients", {"admin"}),
+    ("GET", "/v1/integration-clients", {"admin"}),
+    ("GET", "/v1/integration-clients/{client}", {"admin"}),
+    ("POST", "/v1/integration-clients/{client}/suspension", {"admin"}),
+    ("POST", "/v1/integration-clients/{client}/reinstatement", {"admin"}),
+    ("POST", "/v1/integration-clients/{client}/revocation", {"admin"}),
+    ("POST", "/v1/officers", {"admin"}),
 ]
 
 
@@ -38,10 +47,17 @@ async def _call(
     if path == "/v1/eligibility-checks":
         body = example_eligibility_check()
     elif path == "/v1/referrals" and method == "POST":
-        body = referral_body()
+        # a force system names the officer it refers for (known by their own sign-in)
+        body = referral_body() | {"officer_id": "demo-officer-1"}
         headers = headers | {"Idempotency-Key": str(uuid.uuid4())}
     elif path.endswith("/withdrawal"):
         body = {"reason": "made_in_error"}
+    elif path == "/v1/integration-clients" and method == "POST":
+        body = example_client()
+    elif path.endswith(("/suspension", "/reinstatement", "/revocation")):
+        body = {"reason": "reviewed"}
+    elif path == "/v1/officers":
+        body = {"force": "demo", "officer_id": "pc-4471"}
     return await client.request(method, path, json=body, headers=headers)
 
 
@@ -49,10 +65,14 @@ async def _call(
 async def test_each_role_is_allowed_only_its_calls(
     client: httpx.AsyncClient, auth: AuthHeaders, role: str
 ) -> None:
+    await client.get("/v1/force", headers=auth())  # demo-officer-1 signs in
     for method, template, allowed in MATRIX:
         # a fresh referral made by the officer whose token the role shares the subject with
         created = (await submit(client, auth(sub=f"demo-{role}-1"))).json()
-        path = template.format(id=created["id"])
+        registered = await client.post(
+            "/v1/integration-clients", json=example_client(), headers=auth(role="admin")
+        )
+        path = template.format(id=created["id"], client=registered.json()["id"])
         response = await _call(client, method, path, auth(role=role))
         if role in allowed:
             assert response.status_code in (200, 201), (role, method, path, response.text)
@@ -69,6 +89,7 @@ SCOPES = {
     ("GET", "/v1/referrals/{id}"): "referrals:read",
     ("GET", "/v1/eligibility-rule-sets/current"): "scheme:read",
     ("GET", "/v1/force"): "scheme:read",
+    ("GET", "/v1/referrals/{id}/fhir"): "referrals:read",
 }
 
 

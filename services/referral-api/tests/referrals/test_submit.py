@@ -243,19 +243,6 @@ async def test_wrong_content_type_and_oversized_bodies(
     assert await scalar(referral_database, "SELECT count(*) FROM referrals") == 0
 
 
-async def test_integration_clients_name_the_officer(
-    client: httpx.AsyncClient, auth: AuthHeaders, referral_database: str
-) -> None:
-    body = referral_body() | {"officer_id": "pc-4521"}
-    created = await submit(client, auth(role="integration", sub="rms-client"), body)
-    assert created.status_code == 201
-    assert await scalar(referral_database, "SELECT officer_subject FROM referrals") == "pc-4521"
-    # an officer cannot refer in someone else's name
-    await submit(client, auth(sub="pc-1"), referral_body() | {"officer_id": "pc-2"})
-    subjects = await rows(referral_database, "SELECT officer_subject FROM referrals")
-    assert sorted(r[0] for r in subjects) == ["pc-1", "pc-4521"]
-
-
 async def test_parallel_retries_with_one_key_make_one_referral(
     client: httpx.AsyncClient, auth: AuthHeaders, referral_database: str
 ) -> None:

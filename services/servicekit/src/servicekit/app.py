@@ -11,7 +11,7 @@ from typing import Annotated, Protocol, TypeVar
 from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicekit.auth import Authenticator, JWKSCache
+from servicekit.auth import Admission, Authenticator, JWKSCache
 from servicekit.db import Database
 from servicekit.docs import install_docs
 from servicekit.headers import SecurityHeaders
@@ -169,7 +169,11 @@ def build_app(
     description: str,
     routers: Sequence[APIRouter],
     start_background: bool = True,
+    admission: Admission | None = None,
 ) -> FastAPI:
+    """The service's app. `admission`, when given, is asked about every authenticated caller on
+    every request (`auth.current_principal`), so every route gets it without naming it."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if start_background:
@@ -197,6 +201,7 @@ def build_app(
     install_docs(app)
     app.state.runtime = runtime
     app.state.authenticator = runtime.authenticator
+    app.state.admission = admission
     install_problem_handlers(app)
     app.add_middleware(BodyGuard, max_body_bytes=runtime.settings.max_body_bytes)
     app.add_middleware(

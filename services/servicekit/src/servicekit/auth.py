@@ -12,7 +12,7 @@ import asyncio
 import json
 import time
 from collections import OrderedDict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -47,6 +47,7 @@ class Scope(StrEnum):
     referrals_write = "referrals:write"
     referrals_read = "referrals:read"
     scheme_read = "scheme:read"
+    outcomes_read = "outcomes:read"
 
 
 class TrustedIssuer(BaseModel):
@@ -115,6 +116,10 @@ class Principal:
     provider: str | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
     name: str | None = None
+    issuer: str | None = None
+    # the OAuth2 client the token was issued to: RFC 9068's `client_id`, else OpenID Connect's
+    # `azp`, else `sub` (which RFC 9068 makes the client's own id for client-credentials tokens)
+    client_id: str | None = None
 
     def can_see_force(self, force_id: str) -> bool:
         return force_id in self.forces
@@ -272,8 +277,28 @@ class Authenticator:
             provider=claims.get("provider"),
             scopes=frozenset(scope.split()) if isinstance(scope, str) else frozenset(),
             name=claims.get("name"),
+            issuer=claimed_issuer,
+            client_id=_client_id(claims),
         )
         return principal, float(claims["exp"])
+
+
+def _client_id(claims: Mapping[str, Any]) -> str:
+    """The client a token was issued to. Identity providers name it differently: RFC 9068
+    `client_id` (Keycloak, Okta, the JWT access-token profile), `azp` (Entra ID v2, Auth0), or
+    only `sub` (RFC 9068 for a client-credentials grant; Okta and Auth0 put the client there)."""
+    for claim in ("client_id", "azp"):
+        value = claims.get(claim)
+        if isinstance(value, str) and value:
+            return value
+    return str(claims["sub"])
+
+
+Admission = Callable[[Principal], Awaitable[Principal]]
+"""A service's own say on each authenticated caller, asked on every request and never remembered
+with the token: it may refuse the caller (raise a `Problem`) or narrow what they may do (fewer
+scopes or forces). referral-api checks integration clients against its registry this way, so a
+suspension applies to the next request, even of a token issued before it."""
 
 
 # Declares the bearer scheme in OpenAPI on every operation that needs a caller; the answer to a
@@ -296,6 +321,9 @@ async def current_principal(
     if not token:
         raise _unauthorised("Send a bearer token in the Authorization header.")
     principal = await authenticator.authenticate(token)
+    admission: Admission | None = getattr(request.app.state, "admission", None)
+    if admission is not None:
+        principal = await admission(principal)
     request.state.principal = principal
     return principal
 

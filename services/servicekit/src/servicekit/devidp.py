@@ -78,6 +78,7 @@ class DevIdentityProvider:
         ttl_seconds: int = 8 * 3600,
         issuer: str = ISSUER,
         audience: str = AUDIENCE,
+        client_id: str | None = None,
     ) -> str:
         now = int(time.time())
         claims: dict[str, Any] = {
@@ -100,6 +101,8 @@ class DevIdentityProvider:
             claims["scope"] = " ".join(scopes)
         if name:
             claims["name"] = name
+        if client_id:
+            claims["client_id"] = client_id  # RFC 9068: the client a token was issued to
         return jwt.encode(claims, self._private, algorithm="RS256", headers={"kid": self.kid})
 
 

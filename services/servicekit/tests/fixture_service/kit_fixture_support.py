@@ -187,6 +187,11 @@ async def whoami(principal: CurrentPrincipal) -> dict[str, Any]:
     }
 
 
+@router.get("/whoami/client")
+async def whoami_client(principal: CurrentPrincipal) -> dict[str, Any]:
+    return {"issuer": principal.issuer, "client_id": principal.client_id}
+
+
 @router.get("/admin")
 async def admin_only(
     principal: Annotated[Principal, require_roles(Role.admin, Role.supervisor)],

@@ -36,6 +36,10 @@ class Referral(Base):
     officer_subject: Mapped[str] = mapped_column(String(200))
     officer_key: Mapped[str] = mapped_column(String(64))
     submitted_by_role: Mapped[Role] = mapped_column(StringEnum(Role, 20))
+    # who acted, when a force system referred for the officer above: its registration
+    integration_client_id: Mapped[uuid.UUID | None] = mapped_column(
+        GUID(), ForeignKey("integration_clients.id"), nullable=True
+    )
     status: Mapped[ReferralStatus] = mapped_column(StringEnum(ReferralStatus, 20))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, time
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import JSONResponse
@@ -13,7 +13,7 @@ from contracts.vocabulary import ReferralStatus
 from referral_api.db import kit
 from referral_api.dependencies import ForceDep, SettingsDep
 from referral_api.exceptions import invalid_field, referral_not_found
-from referral_api.referrals import repository, service
+from referral_api.referrals import fhir, repository, service
 from referral_api.referrals.models import Referral
 from referral_api.referrals.schemas import (
     ReferralCreated,
@@ -275,3 +275,54 @@ async def withdraw_referral(
         await _audit(session, principal, referral, "withdrawal retried")
         await session.commit()
     return _out(referral, principal)
+
+
+# What the document promises of the FHIR answer; fhir.resources checks the whole of it in
+# referrals/fhir.py before it leaves.
+_FHIR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "An HL7 FHIR R4 ServiceRequest (UK Core profile): the person as a contained "
+    "Patient with name, birth date and gender only, never contact details.",
+    "required": ["resourceType", "id", "status", "intent", "subject", "authoredOn"],
+    "properties": {
+        "resourceType": {"type": "string", "enum": ["ServiceRequest"]},
+        "id": {"type": "string"},
+        "status": {
+            "type": "string",
+            "enum": sorted({*fhir.STATUS.values(), "entered-in-error"}),
+        },
+        "intent": {"type": "string", "enum": ["order"]},
+        "subject": {"type": "object"},
+        "authoredOn": {"type": "string"},
+    },
+}
+
+
+@router.get(
+    "/referrals/{referral_id}/fhir",
+    operation_id="get_referral_fhir",
+    response_class=JSONResponse,
+    responses={
+        200: {
+            "description": "The referral as a FHIR R4 ServiceRequest.",
+            "content": {fhir.MEDIA_TYPE: {"schema": _FHIR_SCHEMA}},
+        },
+        **problem_responses(404),
+    },
+    dependencies=[require_roles(Role.supervisor, Role.integration, scope=Scope.referrals_read)],
+)
+async def get_referral_fhir(
+    referral_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep, force: ForceDep
+) -> JSONResponse:
+    """The referral as an HL7 FHIR R4 ServiceRequest (UK Core), `application/fhir+json`, for a
+    force's or a health system's records: status and engagement, never contact details."""
+    referral = await repository.get_visible(
+        session=session, principal=principal, referral_id=referral_id
+    )
+    if referral is None:
+        raise referral_not_found()
+    await _audit(session, principal, referral, "read referral as FHIR")
+    await session.commit()
+    return JSONResponse(
+        fhir.service_request(referral, force_name=force.name), media_type=fhir.MEDIA_TYPE
+    )

@@ -150,7 +150,8 @@ class ReferralIn(Strict):
     officer_id: Text | None = Field(
         default=None,
         max_length=64,
-        description="For force systems: the referring officer. Ignored for officers.",
+        description="Required from force systems: the officer referred for (their id at the "
+        "force's identity provider), known to be of the system's force. Ignored for officers.",
     )
 
     @field_validator("substances")
@@ -218,6 +219,11 @@ class ReferralOut(FromRow):
     submitted_at: datetime
     closed_at: datetime | None
     officer_id: str = Field(validation_alias="officer_subject")
+    integration_client_id: uuid.UUID | None = Field(
+        default=None,
+        description="The integration client that made the referral for the officer above, "
+        "when a force system made it.",
+    )
     person: PersonSummary
     encounter: EncounterSummary
     substances: list[Substance]

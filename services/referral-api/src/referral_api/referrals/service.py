@@ -14,6 +14,7 @@ from contracts import CloudEvent, new_event
 from contracts.events.v1 import ContactDetails, ReferralSubmitted, ReferralWithdrawn
 from contracts.sealed import SealedField, seal
 from contracts.vocabulary import EncounterOrigin, ReferralOutcome, ReferralStatus, Substance
+from referral_api.clients.service import ClientPrincipal
 from referral_api.config import Settings
 from referral_api.days import local_day
 from referral_api.db import kit
@@ -27,6 +28,7 @@ from referral_api.exceptions import (
     unanswered_questions,
 )
 from referral_api.forces.scheme import Scheme
+from referral_api.officers import service as officer_service
 from referral_api.outcomes import service as outcome_service
 from referral_api.people import repository as people_repository
 from referral_api.people.identity import officer_key, person_key
@@ -64,6 +66,7 @@ class ReferralRow(TypedDict):
     officer_subject: str
     officer_key: str
     submitted_by_role: Role
+    integration_client_id: uuid.UUID | None
     status: ReferralStatus
     submitted_at: datetime
     person_key: str
@@ -115,9 +118,11 @@ async def submit(
         session=session, force_id=force.id, person_key=key, on=encounter_at
     )
     decision = check_eligible(force.rule_set, history, payload, encounter_at, answers)
+    officer = await referring_officer(session, principal, force, payload)
     row = referral_row(
         settings=settings,
         principal=principal,
+        officer_subject=officer,
         force=force,
         payload=payload,
         person_key=key,
@@ -193,17 +198,23 @@ def check_eligible(
     return decision
 
 
-def referring_officer(principal: Principal, payload: ReferralIn) -> str:
-    """The officer who referred: a force system names them; an officer is themself."""
-    if principal.role is Role.integration and payload.officer_id:
-        return payload.officer_id
-    return principal.subject
+async def referring_officer(
+    session: AsyncSession, principal: Principal, force: Scheme, payload: ReferralIn
+) -> str:
+    """The officer who referred: an officer is themself; a force system names the officer it
+    acts for, who must be known to be of its force."""
+    if principal.role is not Role.integration:
+        return principal.subject
+    return await officer_service.check_acts_for(
+        session=session, force_id=force.id, officer_id=payload.officer_id
+    )
 
 
 def referral_row(
     *,
     settings: Settings,
     principal: Principal,
+    officer_subject: str,
     force: Scheme,
     payload: ReferralIn,
     person_key: str,
@@ -216,7 +227,6 @@ def referral_row(
 ) -> ReferralRow:
     """The referral as it will be stored, with its deadlines from the force's scheme."""
     person = payload.person
-    officer_subject = referring_officer(principal, payload)
     return ReferralRow(
         id=uuid.uuid4(),
         reference=new_reference(force, now),
@@ -226,6 +236,10 @@ def referral_row(
             identity_key=settings.identity_key, force_id=force.id, officer_subject=officer_subject
         ),
         submitted_by_role=principal.role,
+        # who acted for the officer: the force system's registration
+        integration_client_id=(
+            principal.registration_id if isinstance(principal, ClientPrincipal) else None
+        ),
         status=ReferralStatus.submitted,
         submitted_at=now,
         person_key=person_key,

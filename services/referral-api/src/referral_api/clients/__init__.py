@@ -1,0 +1,1 @@
+"""Integration clients: the force systems registered to call referral-api by machine."""
