@@ -300,3 +300,38 @@ async def test_a_retry_of_a_reminder_that_did_not_fail_changes_nothing(
     assert answer.status_code == 409
     assert answer.headers["content-type"] == "application/problem+json"
     assert (await reminders.one(referral_id, ReminderKind.day_before)).status == "pending"
+
+
+async def test_a_failed_reminder_of_a_session_that_started_is_not_retried(
+    desk: Desk, reminders: Reminders
+) -> None:
+    course = await desk.course()
+    seat = await desk.session(course, in_days=3)
+    referral_id = await reminders.assessed()
+    notifier = Failing(reminders.db, PermanentFailure("GOV.UK Notify answered 400"))
+    await reminders.sender(notifier).run_once(datetime.now(UTC) + timedelta(seconds=1))
+    failed = await reminders.one(referral_id, ReminderKind.booked)
+    await desk.start_session(seat["id"])
+
+    answer = await desk.client.post(f"/v1/reminders/{failed.id}/retry", headers=desk.admin)
+    assert answer.status_code == 409
+    assert answer.json()["detail"] == (
+        "The session has started; a reminder of it would come too late."
+    )
+    assert (await reminders.one(referral_id, ReminderKind.booked)).status == "failed"
+
+
+async def test_a_failed_reminder_of_a_withdrawn_booking_is_cancelled_its_error_kept(
+    desk: Desk, reminders: Reminders
+) -> None:
+    referral_id, _ = await booked(desk, reminders)
+    notifier = Failing(reminders.db, PermanentFailure("GOV.UK Notify answered 400"))
+    await reminders.sender(notifier).run_once(datetime.now(UTC) + timedelta(seconds=1))
+    assert await desk.receive(desk.withdrawal(referral_id)) == "applied"
+    [booked_reminder] = [
+        r for r in await reminders.of(referral_id) if r.kind == ReminderKind.booked
+    ]
+    assert (booked_reminder.status, booked_reminder.last_error) == (
+        "cancelled",
+        "GOV.UK Notify answered 400",
+    )

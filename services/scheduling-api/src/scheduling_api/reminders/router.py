@@ -22,6 +22,7 @@ from scheduling_api.exceptions import conflict, not_found
 from scheduling_api.reminders.models import RecordedMessage, Reminder, ReminderStatus
 from scheduling_api.reminders.schemas import RecordedMessageOut, ReminderOut, ReminderPage
 from scheduling_api.responses import CONFLICT
+from scheduling_api.sessions.models import Session
 from servicekit.access_log import record_access
 from servicekit.app import SessionDep
 from servicekit.auth import Principal
@@ -127,7 +128,8 @@ async def retry_reminder(
     reminder_id: uuid.UUID, admin: AdminDep, session: SessionDep, key: OptionalIdempotencyKey
 ) -> Any:
     """Try a failed reminder again (after fixing its cause: a template, the key), from its
-    first attempt; the sender sends it within its interval."""
+    first attempt; the sender sends it within its interval. Not once its session has started
+    (a reminder of a cancelled or moved booking is cancelled, not failed)."""
     reminder = await visible_reminder(session, admin, reminder_id)
 
     async def perform() -> StoredResponse:
@@ -137,6 +139,12 @@ async def retry_reminder(
                 slug="reminder-state",
             )
         now = datetime.now(UTC)
+        seat = await session.get(Session, reminder.session_id)
+        if seat is None or seat.starts_at <= now:
+            raise conflict(
+                "The session has started; a reminder of it would come too late.",
+                slug="reminder-state",
+            )
         reminder.status = ReminderStatus.pending
         reminder.attempts = 0
         reminder.next_attempt_at = now

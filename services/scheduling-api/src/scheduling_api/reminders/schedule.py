@@ -75,10 +75,14 @@ async def on_booking(
 
 async def cancel_pending(session: AsyncSession, *, booking_id: uuid.UUID, now: datetime) -> None:
     """The booking was cancelled, moved, attended or missed: its reminders not yet claimed will
-    not go. One being sent at this moment finishes."""
+    not go, and a failed one is no longer worth retrying (its last error stays readable). One
+    being sent at this moment finishes."""
     await session.execute(
         update(Reminder)
-        .where(Reminder.booking_id == booking_id, Reminder.status == ReminderStatus.pending)
+        .where(
+            Reminder.booking_id == booking_id,
+            Reminder.status.in_((ReminderStatus.pending, ReminderStatus.failed)),
+        )
         .values(status=ReminderStatus.cancelled, updated_at=now)
         .execution_options(synchronize_session=False)
     )
