@@ -219,7 +219,7 @@ async def test_a_takeover_after_notify_took_the_message_sends_nothing_twice(
     dead = reminders.sender(notify(desk, fake_notify), lease_seconds=300)
     claim = await dead.claim(reminder.id, reminder.status, now)
     assert claim is not None
-    provider_id = await dead.deliver(claim)  # Notify has it; the process dies here
+    provider_id = await dead.deliver(claim, now)  # Notify has it; the process dies here
 
     restarted = reminders.sender(notify(desk, fake_notify), lease_seconds=300)
     assert (await restarted.run_once(now + timedelta(minutes=1))).sent == []

@@ -130,7 +130,8 @@ async def test_two_senders_racing_on_one_database_send_each_reminder_once(
             reminders.sender(notifier, db=db, batch_size=100)
             for notifier, db in zip(notifiers, instances, strict=True)
         ]
-        results = await asyncio.gather(*(s.run_once(start) for s in senders))
+        due = start - timedelta(hours=1)  # all three kinds of everyone
+        results = await asyncio.gather(*(s.run_once(due) for s in senders))
     finally:
         for db in instances:
             await db.dispose()
@@ -171,7 +172,7 @@ async def test_a_restart_after_the_message_went_but_before_it_was_marked_sends_n
     dead = reminders.sender(counting)
     claim = await dead.claim(reminder.id, reminder.status, now)
     assert claim is not None
-    await dead.deliver(claim)  # the message is recorded; the process dies before marking it
+    await dead.deliver(claim, now)  # the message is recorded; the process dies before marking it
 
     restarted = reminders.sender(counting)
     assert (await restarted.run_once(now + timedelta(minutes=6))).sent == [reminder.id]
@@ -335,3 +336,19 @@ async def test_a_failed_reminder_of_a_withdrawn_booking_is_cancelled_its_error_k
         "cancelled",
         "GOV.UK Notify answered 400",
     )
+
+
+async def test_a_reminder_whose_session_started_before_it_could_go_is_not_sent(
+    desk: Desk, reminders: Reminders
+) -> None:
+    referral_id, start = await booked(desk, reminders)
+    counting = Counting(reminders.db)
+    # the service was down from before the hour-before reminder until after the start
+    result = await reminders.sender(counting).run_once(start + timedelta(minutes=5))
+    assert len(result.too_late) == 3
+    assert counting.sends == []
+    late = await reminders.of(referral_id)
+    assert {r.status for r in late} == {"cancelled"}
+    assert {r.last_error for r in late} == {
+        "Not sent: the session had started before the reminder could go."
+    }

@@ -52,10 +52,16 @@ class SendResult:
     sent: list[uuid.UUID] = field(default_factory=list)
     retrying: list[uuid.UUID] = field(default_factory=list)
     failed: list[uuid.UUID] = field(default_factory=list)
+    too_late: list[uuid.UUID] = field(default_factory=list)
 
     @property
     def settled(self) -> int:
-        return len(self.sent) + len(self.retrying) + len(self.failed)
+        return len(self.sent) + len(self.retrying) + len(self.failed) + len(self.too_late)
+
+
+class TooLate(DeliveryFailed):
+    """The session started before the reminder could go (the service was down, say): a
+    reminder after the start would only confuse, so it is cancelled, not sent."""
 
 
 @dataclass(frozen=True)
@@ -136,11 +142,15 @@ class ReminderSender:
             await session.commit()
         return Claim(reminder_id, token, attempts, resumed=seen is ReminderStatus.sending)
 
-    async def message_of(self, session: AsyncSession, reminder: Reminder) -> Message | None:
+    async def message_of(
+        self, session: AsyncSession, reminder: Reminder, now: datetime
+    ) -> Message | None:
         contact = await contacts.contact_of(session, reminder.referral_id)
         seat = await session.get(Session, reminder.session_id)
         if contact is None or seat is None:
             return None
+        if seat.starts_at <= now:
+            raise TooLate("Not sent: the session had started before the reminder could go.")
         course = await session.get(CourseType, seat.course_type_id)
         return compose(
             reference=reminder.id,
@@ -153,12 +163,12 @@ class ReminderSender:
             where=Where(join_link=seat.join_link, venue=seat.venue),
         )
 
-    async def deliver(self, claim: Claim) -> str:
+    async def deliver(self, claim: Claim, now: datetime) -> str:
         """Send the claimed reminder, unless the provider already has it; the provider's id."""
         async with self.db.session() as session:
             reminder = await session.get(Reminder, claim.reminder_id)
             assert reminder is not None
-            message = await self.message_of(session, reminder)
+            message = await self.message_of(session, reminder, now)
         if message is None:
             raise PermanentFailure("The person's contact is no longer kept; nothing was sent.")
         if claim.resumed or claim.attempts > 1:
@@ -195,7 +205,13 @@ class ReminderSender:
 
     async def send_one(self, claim: Claim, now: datetime, result: SendResult) -> None:
         try:
-            provider_id = await self.deliver(claim)
+            provider_id = await self.deliver(claim, now)
+        except TooLate as exc:
+            values: dict[str, Any] = {"status": ReminderStatus.cancelled, "last_error": str(exc)}
+            if await self.settle(claim, values, now):
+                log.info("reminder %s: not sent, its session had started", claim.reminder_id)
+                result.too_late.append(claim.reminder_id)
+            return
         except DeliveryFailed as exc:
             reason = str(exc)[:500]
             if isinstance(exc, TemporaryFailure) and claim.attempts < self.max_attempts:
