@@ -52,7 +52,7 @@ class FakeNotify:
     notifications: list[dict[str, Any]] = field(default_factory=list)
     posts: int = 0
     auth_failures: list[str] = field(default_factory=list)
-    failures: list[int] = field(default_factory=list)
+    failures: list[tuple[int, str | None]] = field(default_factory=list)
     fail_always: int | None = None
     clock_ahead_seconds: float = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -64,9 +64,9 @@ class FakeNotify:
         host, port = self.server.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def fail_next(self, status: int, times: int = 1) -> None:
-        """The next `times` sends answer `status`."""
-        self.failures.extend([status] * times)
+    def fail_next(self, status: int, times: int = 1, message: str | None = None) -> None:
+        """The next `times` sends answer `status` (with Notify's usual message, or `message`)."""
+        self.failures.extend([(status, message)] * times)
 
     def sent(self, reference: str | None = None) -> list[dict[str, Any]]:
         return [n for n in self.notifications if reference is None or n["reference"] == reference]
@@ -116,8 +116,9 @@ class FakeNotify:
         with self.lock:
             self.posts += 1
             if self.failures:
-                status = self.failures.pop(0)
-                return status, error_body(status, *ERRORS[status])
+                status, message = self.failures.pop(0)
+                error, usual = ERRORS[status]
+                return status, error_body(status, error, message or usual)
             if self.fail_always is not None:
                 return self.fail_always, error_body(self.fail_always, *ERRORS[self.fail_always])
             recipient = "phone_number" if kind == "sms" else "email_address"

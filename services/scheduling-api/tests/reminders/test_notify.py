@@ -3,6 +3,7 @@ server that answers as Notify's API does and checks the client's signed token.""
 
 from __future__ import annotations
 
+import logging
 import socket
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -251,3 +252,29 @@ def test_notify_is_used_when_its_key_is_set(desk: Desk) -> None:
     chosen = notifier_for(configured, desk.runtime.db)
     assert isinstance(chosen, NotifyNotifier)
     assert chosen.base_url == "https://api.notifications.service.gov.uk"
+
+
+async def test_a_failure_quoting_the_recipient_keeps_them_out_of_the_reason_and_the_log(
+    desk: Desk, reminders: Reminders, fake_notify: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    referral_id = await booked(desk, reminders)
+    now = soon()
+    fake_notify.fail_next(400, message=f"phone_number {PHONE} is not a UK mobile number")
+    await reminders.sender(notify(desk, fake_notify)).run_once(now)
+    failed = await reminders.one(referral_id, ReminderKind.booked)
+    assert failed.last_error == (
+        "GOV.UK Notify answered 400: BadRequestError: phone_number [recipient] is not a UK "
+        "mobile number"
+    )
+    assert any("[recipient]" in r.getMessage() for r in caplog.records)
+    assert not [r.getMessage() for r in caplog.records if PHONE in r.getMessage()]
+
+
+def test_the_sender_runs_with_the_service(desk: Desk) -> None:
+    from scheduling_api.reminders.sender import ReminderSender
+
+    sender = desk.runtime.component(ReminderSender)
+    assert isinstance(sender.notifier, RecordingNotifier)
+    assert sender.periodic.every_seconds == 30
+    assert (sender.lease.total_seconds(), sender.max_attempts) == (300, 5)

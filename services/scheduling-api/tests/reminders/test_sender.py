@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from scheduling_api.config import Settings
 from scheduling_api.db import kit
 from scheduling_api.reminders.message import Message
-from scheduling_api.reminders.models import RecordedMessage, ReminderKind
+from scheduling_api.reminders.models import Channel, RecordedMessage, ReminderKind
 from scheduling_api.reminders.notifier import (
     PermanentFailure,
     RecordingNotifier,
@@ -101,6 +101,31 @@ async def test_each_reminder_goes_at_its_time_once(desk: Desk, reminders: Remind
     assert "Join online: https://meet.example.org/cannabis-group" in texts["booked"]
     assert "is tomorrow" in texts["day_before"]
     assert "starts in an hour" in texts["hour_before"]
+
+
+def test_a_venue_session_says_where_to_go() -> None:
+    from scheduling_api.reminders.message import Where, compose
+
+    from .conftest import contact
+
+    message = compose(
+        reference=uuid.uuid4(),
+        force_id="demo",
+        kind=ReminderKind.day_before,
+        channel=Channel.email,
+        contact=contact(),
+        course_name="Drugs and alcohol awareness group",
+        starts_at=datetime(2026, 12, 12, 10, 0, tzinfo=UTC),
+        where=Where(join_link=None, venue="Demonstration Community Centre, 1 High Street"),
+    )
+    assert message.recipient == "jordan.reminder@example.org"
+    assert message.text == (
+        "Hello Jordanna, a reminder: Drugs and alcohol awareness group is tomorrow, Saturday 12 "
+        "December 2026, at 10am. Venue: Demonstration Community Centre, 1 High Street"
+    )
+    assert message.personalisation["where"] == (
+        "Venue: Demonstration Community Centre, 1 High Street"
+    )
 
 
 def test_times_read_as_people_read_them_in_london() -> None:

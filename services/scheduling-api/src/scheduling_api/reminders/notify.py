@@ -12,6 +12,7 @@ does not answer are temporary.
 from __future__ import annotations
 
 import functools
+import logging
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -26,6 +27,10 @@ from scheduling_api.reminders.notifier import PermanentFailure, TemporaryFailure
 from servicekit.db import Database
 
 PRODUCTION_URL = "https://api.notifications.service.gov.uk"
+
+# The client logs each failed request with Notify's message, which may quote the recipient: its
+# warnings are left out, and the failure is logged here, the recipient taken out (`_reason`).
+logging.getLogger("notifications_python_client").setLevel(logging.ERROR)
 PERMANENT = {400, 403}
 LONGEST_ERROR = 480
 
