@@ -1,7 +1,7 @@
 """reminders: the kept contact, the schedule, recorded messages, Notify templates
 
 Revision ID: 8f56691b89e1
-Revises: ae63377fbaed
+Revises: 4a2f2803b1f6
 Create Date: 2026-12-05 05:51:48.928660
 """
 
@@ -14,7 +14,7 @@ import servicekit.crypto
 
 
 revision: str = '8f56691b89e1'
-down_revision: str | None = 'ae63377fbaed'
+down_revision: str | None = '4a2f2803b1f6'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
