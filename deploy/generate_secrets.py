@@ -35,9 +35,18 @@ from servicelist import awaited_secrets, deployment, services  # noqa: E402 - no
 # setting's name in that service's Secret, mapped to the generated value's .env name (from each
 # service's deploy.toml, [secrets]). `generate` makes the values.
 SERVICE_KEYS = {
-    service.name: {service.prefix + key: name for key, name in deployment(service).secrets.items()}
+    service.name: {
+        service.prefix + key: name
+        for key, name in (
+            deployment(service).secrets | deployment(service).optional_secrets
+        ).items()
+    }
     for service in services()
-    if deployment(service).secrets
+    if deployment(service).secrets or deployment(service).optional_secrets
+}
+# Secrets a service runs without, left empty (the feature off) for the operator to fill in.
+OPTIONAL = {
+    name for service in services() for name in deployment(service).optional_secrets.values()
 }
 
 
@@ -55,13 +64,17 @@ def generate(key_id: str) -> dict[str, str]:
         values[f"{service.prefix}FIELD_KEY_CURRENT"] = key_id
     assessment_private, assessment_public = generate_keypair()
     scheduling_private, scheduling_public = generate_keypair()
-    return values | {
-        "REFERRAL_IDENTITY_KEY": new_key(),
-        "ASSESSMENT_PRIVATE_KEY": assessment_private,
-        "ASSESSMENT_PUBLIC_KEY": assessment_public,
-        "SCHEDULING_PRIVATE_KEY": scheduling_private,
-        "SCHEDULING_PUBLIC_KEY": scheduling_public,
-    }
+    return (
+        values
+        | {
+            "REFERRAL_IDENTITY_KEY": new_key(),
+            "ASSESSMENT_PRIVATE_KEY": assessment_private,
+            "ASSESSMENT_PUBLIC_KEY": assessment_public,
+            "SCHEDULING_PRIVATE_KEY": scheduling_private,
+            "SCHEDULING_PUBLIC_KEY": scheduling_public,
+        }
+        | dict.fromkeys(OPTIONAL, "")
+    )
 
 
 def env_file(values: dict[str, str], example: str) -> str:

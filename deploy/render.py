@@ -168,13 +168,21 @@ def secrets_example(listed: list[tuple[Service, Deployment]]) -> str:
         ' print(secrets.token_urlsafe(32))"',
     ]
     for number, (service, deploy) in enumerate(listed):
-        keys = {
-            f"{service.prefix}FIELD_KEYS": PLACEHOLDER_KEY,
-            f"{service.prefix}FIELD_KEY_CURRENT": FIRST_KEY_ID,
-        } | {
-            service.prefix + setting: f"REPLACE_WITH_{variable}"
-            for setting, variable in deploy.secrets.items()
-        }
+        keys = (
+            {
+                f"{service.prefix}FIELD_KEYS": PLACEHOLDER_KEY,
+                f"{service.prefix}FIELD_KEY_CURRENT": FIRST_KEY_ID,
+            }
+            | {
+                service.prefix + setting: f"REPLACE_WITH_{variable}"
+                for setting, variable in deploy.secrets.items()
+            }
+            | {
+                # optional: empty leaves the feature off (services/<name>/README.md)
+                service.prefix + setting: ""
+                for setting in deploy.optional_secrets
+            }
+        )
         lines += [
             *(["---"] if number else []),
             f"# {service.name}'s keys.",
@@ -363,6 +371,9 @@ def compose_services(listed: list[tuple[Service, Deployment]]) -> list[str]:
             f"{p}FIELD_KEY_CURRENT": env(f"{p}FIELD_KEY_CURRENT"),
         }
         environment |= {p + key: env(variable) for key, variable in deploy.secrets.items()}
+        environment |= {
+            p + key: f"${{{variable}:-}}" for key, variable in deploy.optional_secrets.items()
+        }
         environment |= {
             p + key: (
                 f"${{{deploy.compose_env[key]}:-{value}}}"

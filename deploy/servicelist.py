@@ -11,6 +11,7 @@ its own folder, services/<name>/deploy.toml (optional; `deployment` reads it).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 import tomllib
@@ -93,9 +94,11 @@ class Deployment:
     compose_env: dict[str, str]  # of those, the ones compose's .env may set: setting -> variable
     secrets: dict[str, str]  # secrets of its own: setting (no prefix) -> .env variable
     demo_seed: bool  # compose has a <database>-seed one-shot under the demo profile
+    # secrets it runs without (empty: the feature is off): setting (no prefix) -> .env variable
+    optional_secrets: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
-DEPLOY_FIELDS = {"demo-seed", "settings", "compose-env", "secrets"}
+DEPLOY_FIELDS = {"demo-seed", "settings", "compose-env", "secrets", "optional-secrets"}
 SETTING = re.compile(r"[A-Z][A-Z0-9_]*")
 
 
@@ -109,7 +112,7 @@ def parse_deployment(text: str, source: str) -> Deployment:
             f"it may have {', '.join(sorted(DEPLOY_FIELDS))}"
         )
     tables: dict[str, dict[str, str]] = {}
-    for table in ("settings", "compose-env", "secrets"):
+    for table in ("settings", "compose-env", "secrets", "optional-secrets"):
         entries = data.get(table, {})
         if not isinstance(entries, dict):
             raise ValueError(f'{source}: [{table}] must be a table of NAME = "value" lines')
@@ -129,13 +132,20 @@ def parse_deployment(text: str, source: str) -> Deployment:
         raise ValueError(
             f"{source}: [compose-env] {', '.join(sorted(stray))} needs a default in [settings]"
         )
-    both = set(tables["settings"]) & set(tables["secrets"])
+    both = set(tables["settings"]) & (set(tables["secrets"]) | set(tables["optional-secrets"]))
+    both |= set(tables["secrets"]) & set(tables["optional-secrets"])
     if both:
         raise ValueError(f"{source}: {', '.join(sorted(both))} is a setting or a secret, not both")
     seed = data.get("demo-seed", False)
     if type(seed) is not bool:
         raise ValueError(f"{source}: demo-seed must be true or false")
-    return Deployment(tables["settings"], tables["compose-env"], tables["secrets"], seed)
+    return Deployment(
+        tables["settings"],
+        tables["compose-env"],
+        tables["secrets"],
+        seed,
+        tables["optional-secrets"],
+    )
 
 
 def deployment(service: Service) -> Deployment:

@@ -112,7 +112,11 @@ def test_a_wrong_entry_is_refused_saying_what_to_change(text: str, message: str)
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("image = 'x'\n", "unknown image; it may have compose-env, demo-seed, secrets, settings"),
+        (
+            "image = 'x'\n",
+            "unknown image; it may have compose-env, demo-seed, optional-secrets, secrets, "
+            "settings",
+        ),
         ("demo-seed = 'yes'\n", "demo-seed must be true or false"),
         (
             "[settings]\nlog_level = 'x'\n",

@@ -21,6 +21,7 @@ from scheduling_api.bookings.models import Booking, Participant, WaitingEntry
 from scheduling_api.config import Settings
 from scheduling_api.db import kit
 from scheduling_api.main import create_app
+from scheduling_api.reminders.models import Channel, Reminder, ReminderKind, ReminderStatus
 from scheduling_api.sessions.models import Session
 from servicekit.devidp import DevIdentityProvider
 from servicekit.inbox import EventConsumer
@@ -269,6 +270,31 @@ class Desk:
                 .values(starts_at=datetime.now(UTC) - timedelta(minutes=5))
             )
             await session.commit()
+
+    async def failed_reminder(self, booking: Booking, session_id: str | None = None) -> str:
+        """A reminder of the booking that could not be sent (one an administrator may retry
+        while its session, by default the booking's, has not started)."""
+        now = datetime.now(UTC)
+        reminder = Reminder(
+            id=uuid.uuid4(),
+            force_id=booking.force_id,
+            referral_id=booking.referral_id,
+            booking_id=booking.id,
+            session_id=uuid.UUID(session_id) if session_id else booking.session_id,
+            kind=ReminderKind.booked,
+            channel=Channel.sms,
+            due_at=now,
+            status=ReminderStatus.failed,
+            next_attempt_at=now,
+            attempts=5,
+            last_error="GOV.UK Notify answered 500: Exception: Internal server error",
+            created_at=now,
+            updated_at=now,
+        )
+        async with self.runtime.db.session() as session:
+            session.add(reminder)
+            await session.commit()
+        return str(reminder.id)
 
     async def events(self, event_type: str | None = None) -> list[CloudEvent]:
         """The events staged in the outbox, oldest first."""

@@ -25,7 +25,7 @@ def in_days(days: int) -> str:
 
 
 def endpoints(
-    course_id: str, session_id: str, booking_id: str, availability_id: str
+    course_id: str, session_id: str, booking_id: str, availability_id: str, reminder_id: str
 ) -> list[tuple[str, str, Any, set[str]]]:
     """Each route, a body, and the roles it is for."""
     session = {
@@ -67,10 +67,12 @@ def endpoints(
         ("DELETE", f"/v1/availability/{availability_id}", None, {"facilitator", "admin"}),
         ("GET", f"/v1/sessions/{session_id}.ics", None, {"facilitator", "admin"}),
         ("GET", FEED, None, {"facilitator", "admin"}),
+        ("GET", "/v1/reminders", None, {"admin"}),
+        ("POST", f"/v1/reminders/{reminder_id}/retry", None, {"admin"}),
     ]
 
 
-async def setup(desk: Desk) -> tuple[str, str, str, str]:
+async def setup(desk: Desk) -> tuple[str, str, str, str, str]:
     await desk.course(Pathway.one_to_one)
     window = await desk.client.post(
         "/v1/availability",
@@ -86,12 +88,13 @@ async def setup(desk: Desk) -> tuple[str, str, str, str]:
     assert window.status_code == 201, window.text
     course = await desk.course()
     seat = await desk.session(course, in_days=4)
-    await desk.session(course, in_days=6)
+    later = await desk.session(course, in_days=6)
     referral_id = await desk.assessed()
     booking = await desk.booking_of(referral_id)
     assert booking is not None
+    reminder_id = await desk.failed_reminder(booking, later["id"])  # not yet too late
     await desk.start_session(seat["id"])
-    return course, seat["id"], str(booking.id), str(window.json()["id"])
+    return course, seat["id"], str(booking.id), str(window.json()["id"]), reminder_id
 
 
 def headers_for(desk: Desk, role: str, forces: tuple[str, ...] = ("demo",)) -> dict[str, str]:
@@ -104,10 +107,12 @@ async def snapshot(desk: Desk) -> int:
 
 @pytest.mark.parametrize("role", ROLES)
 async def test_each_route_is_for_its_roles_alone(desk: Desk, role: str) -> None:
-    course, session_id, booking_id, availability_id = await setup(desk)
+    course, session_id, booking_id, availability_id, reminder_id = await setup(desk)
     before = await snapshot(desk)
     headers = headers_for(desk, role)
-    for method, url, body, roles in endpoints(course, session_id, booking_id, availability_id):
+    for method, url, body, roles in endpoints(
+        course, session_id, booking_id, availability_id, reminder_id
+    ):
         if role in roles:
             continue
         response = await desk.client.request(method, url, json=body, headers=headers)
@@ -117,8 +122,10 @@ async def test_each_route_is_for_its_roles_alone(desk: Desk, role: str) -> None:
 
 
 async def test_the_roles_of_each_route_may_use_it(desk: Desk) -> None:
-    course, session_id, booking_id, availability_id = await setup(desk)
-    for method, url, body, roles in endpoints(course, session_id, booking_id, availability_id):
+    course, session_id, booking_id, availability_id, reminder_id = await setup(desk)
+    for method, url, body, roles in endpoints(
+        course, session_id, booking_id, availability_id, reminder_id
+    ):
         for role in sorted(roles):
             if url.endswith(("/rebooking", "/attendance")) or method == "DELETE":
                 continue  # changes state: tried once each below
@@ -146,8 +153,10 @@ async def test_the_roles_of_each_route_may_use_it(desk: Desk) -> None:
 
 
 async def test_without_a_token_everything_is_401(desk: Desk) -> None:
-    course, session_id, booking_id, availability_id = await setup(desk)
-    for method, url, body, _ in endpoints(course, session_id, booking_id, availability_id):
+    course, session_id, booking_id, availability_id, reminder_id = await setup(desk)
+    for method, url, body, _ in endpoints(
+        course, session_id, booking_id, availability_id, reminder_id
+    ):
         response = await desk.client.request(method, url, json=body)
         assert response.status_code == 401, (method, url)
         assert response.headers["www-authenticate"].startswith("Bearer")
@@ -155,10 +164,12 @@ async def test_without_a_token_everything_is_401(desk: Desk) -> None:
 
 @pytest.mark.parametrize("role", ["worker", "facilitator", "admin"])
 async def test_another_forces_records_are_not_found_and_not_listed(desk: Desk, role: str) -> None:
-    course, session_id, booking_id, availability_id = await setup(desk)
+    course, session_id, booking_id, availability_id, reminder_id = await setup(desk)
     before = await snapshot(desk)
     outsider = desk.auth(role, forces=("northshire",))
-    for method, url, body, roles in endpoints(course, session_id, booking_id, availability_id):
+    for method, url, body, roles in endpoints(
+        course, session_id, booking_id, availability_id, reminder_id
+    ):
         if role not in roles or (
             url in ("/v1/course-types", "/v1/sessions", "/v1/availability") and method == "POST"
         ):
@@ -172,7 +183,9 @@ async def test_another_forces_records_are_not_found_and_not_listed(desk: Desk, r
                 assert "BEGIN:VEVENT" not in response.text
             else:
                 assert response.status_code == 404, response.text
-        elif any(record in url for record in (session_id, booking_id, availability_id)):
+        elif any(
+            record in url for record in (session_id, booking_id, availability_id, reminder_id)
+        ):
             assert response.status_code == 404, (role, method, url, response.text)
             assert response.headers["content-type"] == "application/problem+json"
         else:

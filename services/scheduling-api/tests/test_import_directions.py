@@ -1,10 +1,11 @@
 """Domain folders depend one way, so each can be read (and changed) knowing only those below it.
 
-Course types stand alone; sessions run a course; bookings seat people in sessions; the timetable
-(the session and attendance routes), published availability (windows a facilitator cuts into
-one-to-one appointments, which are sessions) and the capacity view build on all three; the
-calendars on sessions and courses alone. Nothing below imports what sits above it, and no router
-imports another router.
+Course types stand alone; sessions run a course; reminders tell people of their sessions;
+bookings seat people in sessions and schedule their reminders; the timetable (the session and
+attendance routes), published availability (windows a facilitator cuts into one-to-one
+appointments, which are sessions) and the capacity view build on the rest; the calendars on
+sessions and courses alone. Nothing below imports what sits above it, and no router imports
+another router.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ ALLOWED: dict[str, set[str]] = {
     "availability": {"sessions", "bookings", "courses"},
     # never bookings: a calendar names no one, and so cannot even reach who is booked
     "calendars": {"sessions", "courses"},
-    "bookings": {"sessions", "courses"},
+    "bookings": {"sessions", "courses", "reminders"},
+    "reminders": {"sessions", "courses"},
     "sessions": {"courses"},
     "courses": set(),
 }

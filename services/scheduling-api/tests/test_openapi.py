@@ -120,7 +120,8 @@ async def test_every_protected_operation_documents_its_problems(desk: Desk) -> N
 
 @pytest.fixture
 async def live_records(desk: Desk) -> dict[str, str]:
-    """Records schemathesis can reach: a session with a booking, and a window of availability."""
+    """Records schemathesis can reach: a session with a booking, a window of availability, and
+    a reminder of the booking that failed."""
     course = await desk.course()
     seat = await desk.session(course, in_days=4)
     await desk.session(course, in_days=6)
@@ -144,6 +145,7 @@ async def live_records(desk: Desk) -> dict[str, str]:
     )
     assert window.status_code == 201, window.text
     return {
+        "reminder_id": await desk.failed_reminder(booking),
         "session_id": seat["id"],
         "booking_id": str(booking.id),
         "availability_id": window.json()["id"],
@@ -154,7 +156,9 @@ async def live_records(desk: Desk) -> dict[str, str]:
 # (what every other role gets is the authorisation tests' business), so every check runs,
 # positive data acceptance included. A new operation must be given a caller here.
 CALLERS: dict[str, frozenset[str]] = {
-    "admin": frozenset({"list_course_types", "create_course_type"}),
+    "admin": frozenset(
+        {"list_course_types", "create_course_type", "list_reminders", "retry_reminder"}
+    ),
     "facilitator": frozenset(
         {
             "list_sessions",

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from contracts.vocabulary import Pathway
+from scheduling_api.reminders.models import Channel, NotifyTemplate, ReminderKind
 from scheduling_api.seed import (
     DEMO_FACILITATOR,
     DEMO_FORCE,
@@ -44,6 +45,11 @@ async def test_the_demo_force_gets_a_month_of_sessions(
     assert sessions == 4 * 4 + 2 * 20
     await seed(scheduling_database)
     assert await count_sessions(desk) == sessions
+    async with desk.runtime.db.session() as session:
+        templates = (await session.scalars(select(NotifyTemplate))).all()
+    assert {(t.force_id, t.channel, t.kind) for t in templates} == {
+        ("demo", channel, kind) for channel in Channel for kind in ReminderKind
+    }
 
     facilitator = desk.auth("facilitator", sub=DEMO_FACILITATOR)
     courses = await desk.client.get("/v1/course-types", headers=desk.admin)

@@ -2,7 +2,8 @@
 sessions from tomorrow, and a month of one-to-one availability (weekday afternoons, published
 as a facilitator publishes it, so the one-to-ones are its appointments), all run by the
 facilitator the development token signs in as (`make -s token ROLE=facilitator FORCE=demo`:
-subject `demo-facilitator-1`).
+subject `demo-facilitator-1`), and placeholder GOV.UK Notify template ids for its reminders (a
+real deployment puts its own in their place).
 
     python -m scheduling_api.seed        (uses SCHEDULING_DATABASE_URL)
 
@@ -28,6 +29,7 @@ from scheduling_api.courses.models import (
     CourseType,
     ForceSettings,
 )
+from scheduling_api.reminders.models import Channel, NotifyTemplate, ReminderKind
 from scheduling_api.sessions.models import DeliveryMode, Session
 from scheduling_api.times import LONDON
 from servicekit.db import Database
@@ -162,6 +164,26 @@ async def seed_availability(session: AsyncSession, force_id: str, now: datetime)
             continue  # a database seeded before availability: its one-to-one stays as it was
 
 
+async def seed_notify_templates(session: AsyncSession, force_id: str, now: datetime) -> None:
+    """Placeholder template ids, one per channel and kind: Notify answers 400 for them, so
+    reminders sent through a real Notify key fail visibly until the force's own are set."""
+    for channel in Channel:
+        for kind in ReminderKind:
+            if await session.get(NotifyTemplate, (force_id, channel, kind)) is None:
+                session.add(
+                    NotifyTemplate(
+                        force_id=force_id,
+                        channel=channel,
+                        kind=kind,
+                        template_id=str(
+                            uuid.uuid5(SEED_NAMESPACE, f"{force_id}/notify/{channel}/{kind}")
+                        ),
+                        updated_at=now,
+                    )
+                )
+    await session.flush()
+
+
 async def seed(database_url: str) -> None:
     db = Database(database_url)
     now = datetime.now(UTC)
@@ -170,6 +192,7 @@ async def seed(database_url: str) -> None:
             await seed_courses(session, DEMO_FORCE, now)
             await seed_sessions(session, DEMO_FORCE, now)
             await seed_availability(session, DEMO_FORCE, now)
+            await seed_notify_templates(session, DEMO_FORCE, now)
             await session.commit()
     finally:
         await db.dispose()

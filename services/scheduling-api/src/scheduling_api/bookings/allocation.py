@@ -20,6 +20,7 @@ from contracts.events.v1 import (
     AssessmentCompleted,
     InterventionCompleted,
     InterventionNotEngaged,
+    ReminderContact,
     SessionAttended,
     SessionBooked,
     SessionMissed,
@@ -36,6 +37,8 @@ from scheduling_api.bookings.models import (
 )
 from scheduling_api.courses.service import rules_of
 from scheduling_api.events import publish
+from scheduling_api.reminders import contact as reminder_contact
+from scheduling_api.reminders import schedule as reminders
 from scheduling_api.sessions import seats
 from scheduling_api.sessions.models import Session
 
@@ -105,13 +108,28 @@ async def _book(
         ),
     )
     await session.flush()
+    await reminders.on_booking(
+        session,
+        booking_id=booking.id,
+        referral_id=booking.referral_id,
+        force_id=booking.force_id,
+        session_id=seat.id,
+        starts_at=seat.starts_at,
+        now=now,
+    )
     return booking
 
 
 async def assessment_completed(
-    session: AsyncSession, *, force_id: str, data: AssessmentCompleted, now: datetime
+    session: AsyncSession,
+    *,
+    force_id: str,
+    data: AssessmentCompleted,
+    now: datetime,
+    contact: ReminderContact | None = None,
 ) -> Participant | None:
-    """Seat the assessed person, or put them on their course's waiting list.
+    """Seat the assessed person, or put them on their course's waiting list; their reminder
+    `contact` (opened from the event) is kept first, so the booking's reminders go to it.
 
     None when the referral already has a participant (the event again) or was withdrawn.
     """
@@ -146,6 +164,10 @@ async def assessment_completed(
         participant.status = ParticipantStatus.withdrawn
         await session.flush()
         return None
+    if contact is not None:
+        await reminder_contact.keep(
+            session, referral_id=data.referral_id, force_id=force_id, contact=contact, now=now
+        )
     seat = await seats.take_earliest(
         session, seeker_of(participant), after=max(participant.earliest_start, now)
     )
@@ -199,6 +221,7 @@ async def _cancel(session: AsyncSession, booking: Booking, *, now: datetime) -> 
     booking.status = BookingStatus.cancelled
     booking.updated_at = now
     await seats.release(session, booking.session_id)
+    await reminders.cancel_pending(session, booking_id=booking.id, now=now)
     await session.flush()
 
 
@@ -225,6 +248,7 @@ async def withdraw(
         await fill_waiting_list(
             session, force_id=participant.force_id, pathway=participant.pathway, now=now
         )
+    await reminder_contact.close(session, referral_id=referral_id, now=now)
     await session.flush()
     return participant
 
@@ -288,6 +312,8 @@ async def attended(
     booking.updated_at = now
     participant.status = ParticipantStatus.completed
     participant.updated_at = now
+    await reminders.cancel_pending(session, booking_id=booking.id, now=now)
+    await reminder_contact.close(session, referral_id=booking.referral_id, now=now)
     await publish(
         session,
         referral_id=booking.referral_id,
@@ -315,6 +341,7 @@ async def missed(
     participant = await _participant(session, booking.referral_id)
     booking.status = BookingStatus.missed
     booking.updated_at = now
+    await reminders.cancel_pending(session, booking_id=booking.id, now=now)
     participant.sessions_missed += 1
     participant.updated_at = now
     await publish(
@@ -342,6 +369,7 @@ async def missed(
                 rebooking=True,
             )
     participant.status = ParticipantStatus.not_engaged
+    await reminder_contact.close(session, referral_id=booking.referral_id, now=now)
     await publish(
         session,
         referral_id=booking.referral_id,
