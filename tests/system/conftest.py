@@ -217,6 +217,12 @@ class Journey:
         assert withdrawn.status_code == 200, withdrawn.text
 
 
+@pytest.fixture(name="eventually")
+def eventually_fixture() -> Callable[..., Awaitable[Any]]:
+    """`eventually`, for tests that need no journey."""
+    return eventually
+
+
 @pytest.fixture
 def journey(
     dev_idp: DevIdentityProvider, referral_service: Service, assessment_service: Service
