@@ -42,7 +42,8 @@ class WebhookIn(Strict):
 
 class WebhookChange(Strict):
     enabled: bool = Field(
-        description="false: no message is sent until it is enabled again; messages wait."
+        strict=True,
+        description="false: no message is sent until it is enabled again; messages wait.",
     )
 
 
