@@ -51,7 +51,7 @@ class Settings(ServiceSettings):
         default=2.0, gt=0, description="How often the webhook sender looks for messages due."
     )
     webhook_max_attempts: int = Field(
-        default=10,
+        default=12,
         ge=1,
         le=50,
         description="Attempts at one message before it is given up into the failed list.",

@@ -43,7 +43,7 @@ def system_clock() -> datetime:
 class Retry:
     """How often and how patiently a message is tried."""
 
-    max_attempts: int = 10
+    max_attempts: int = 12
     backoff_seconds: float = 30.0
     backoff_max_seconds: float = 6 * 3600.0
     timeout_seconds: float = 10.0
