@@ -26,6 +26,13 @@ async def last_position(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.coalesce(func.max(OutcomeEntry.position), 0))) or 0)
 
 
+async def any_unnumbered(session: AsyncSession) -> bool:
+    found = await session.scalar(
+        select(OutcomeEntry.id).where(OutcomeEntry.position.is_(None)).limit(1)
+    )
+    return found is not None
+
+
 async def unnumbered(session: AsyncSession, limit: int) -> list[OutcomeEntry]:
     found = await session.scalars(
         select(OutcomeEntry)

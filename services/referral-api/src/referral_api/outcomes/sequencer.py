@@ -30,6 +30,10 @@ class FeedSequencer:
     async def run_once(self) -> int:
         """Number the committed entries waiting; returns how many."""
         async with self.db.session() as session:
+            # most runs find nothing: look without the lock, which every instance contends for
+            if not await repository.any_unnumbered(session):
+                return 0
+        async with self.db.session() as session:
             await repository.lock_the_feed(session)
             waiting = await repository.unnumbered(session, self.batch_size)
             position = await repository.last_position(session)
