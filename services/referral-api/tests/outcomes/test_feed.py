@@ -18,7 +18,15 @@ from contracts.vocabulary import ReferralOutcome
 from referral_api.config import Settings
 
 from ..conftest import TokenFactory
-from ..helpers import AuthHeaders, bearer, close_referral, referral_body, sequence, submit
+from ..helpers import (
+    AuthHeaders,
+    bearer,
+    close_referral,
+    referral_body,
+    rows,
+    sequence,
+    submit,
+)
 
 pytestmark = pytest.mark.db
 
@@ -63,6 +71,11 @@ async def test_a_closed_referral_reaches_the_feed_once_numbered_with_its_outcome
             "barred_indefinitely": False,
         }
     ]
+    audited = await rows(
+        referral_settings.database_url,
+        "SELECT actor, role, resource_id FROM audit_log WHERE purpose = 'outcome feed'",
+    )
+    assert [(a.role, a.resource_id) for a in audited] == [("integration", created["id"])]
     # an empty page keeps the cursor: the client asks again later from the same place
     empty = await read(client, headers, page["next_cursor"])
     assert empty == {"items": [], "next_cursor": page["next_cursor"]}

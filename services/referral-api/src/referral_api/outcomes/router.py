@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from referral_api.db import kit
 from referral_api.outcomes import repository
 from referral_api.outcomes.schemas import OutcomeFeed, OutcomeOut
 from servicekit import cursors
+from servicekit.access_log import record_access
 from servicekit.app import SessionDep
 from servicekit.auth import CurrentPrincipal, Role, Scope, require_roles
 from servicekit.paging import CursorQuery, LimitQuery
@@ -53,6 +55,19 @@ async def list_outcomes(
     entries = await repository.after(
         session, forces=principal.forces, position=position, limit=limit
     )
+    # an outcome is about a person, though it names nobody: who read it is kept, as for a referral
+    for entry in entries:
+        await record_access(
+            session,
+            kit,
+            principal,
+            action="read",
+            resource_type="referral",
+            resource_id=str(entry.referral_id),
+            force_id=entry.force_id,
+            purpose="outcome feed",
+        )
+    await session.commit()
     last = entries[-1].position if entries else position
     return OutcomeFeed(
         items=[OutcomeOut.of(e) for e in entries], next_cursor=cursors.encode(str(last))
