@@ -41,6 +41,8 @@ def extra_env(keys: dict[str, str]) -> dict[str, dict[str, str]]:
             "ASSESSMENT_PUBLIC_KEY": keys["assessment_public_key"],
             "PWA_DIR": str(ROOT / "pwa"),
             "DEV_IDP_DIR": str(devidp_dir()),
+            # webhook receivers on this machine (http, 127.0.0.1) are allowed only here
+            "DEVELOPMENT": "true",
         },
         "assessment-api": {
             "PRIVATE_KEY": keys["assessment_private_key"],

@@ -7,6 +7,7 @@ from referral_api.forces import models as _forces  # noqa: F401
 from referral_api.officers import models as _officers  # noqa: F401
 from referral_api.outcomes import models as _outcomes  # noqa: F401
 from referral_api.referrals import models as _referrals  # noqa: F401
+from referral_api.webhooks import models as _webhooks  # noqa: F401
 from servicekit.migrate import run_env
 
 run_env(Base.metadata, url_env="REFERRAL_DATABASE_URL")

@@ -64,3 +64,50 @@ async def counts(url: str) -> dict[str, int]:
 async def outbox_events(url: str, subject: str | None = None) -> list[dict[str, Any]]:
     found = await rows(url, "SELECT subject, payload FROM outbox ORDER BY created_at")
     return [json.loads(r.payload) for r in found if subject is None or r.subject == subject]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def close_referral(
+    settings: Any,
+    referral_id: str,
+    outcome: Any,
+    at: Any,
+    recorded_at: Any = None,
+) -> None:
+    """Close a referral as the event consumers will: `outcomes.service.close`, committed."""
+    from referral_api.forces.models import Force
+    from referral_api.outcomes.service import close
+    from referral_api.referrals.models import Referral
+
+    db = Database(settings.database_url, cipher=settings.field_cipher())
+    try:
+        async with db.session() as session:
+            referral = await session.get(Referral, uuid.UUID(referral_id))
+            assert referral is not None
+            force = await session.get(Force, referral.force_id)
+            assert force is not None
+            await close(
+                session=session,
+                referral=referral,
+                force=force,
+                outcome=outcome,
+                at=at,
+                recorded_at=recorded_at,
+            )
+            await session.commit()
+    finally:
+        await db.dispose()
+
+
+async def sequence(settings: Any) -> int:
+    """Number what is waiting for the outcome feed, as the running service does every second."""
+    from referral_api.outcomes.sequencer import FeedSequencer
+
+    db = Database(settings.database_url, cipher=settings.field_cipher())
+    try:
+        return await FeedSequencer(db, interval_seconds=1).run_once()
+    finally:
+        await db.dispose()

@@ -14,7 +14,8 @@ from .helpers import AuthHeaders, outbox_events, referral_body, submit
 pytestmark = pytest.mark.db
 
 # strings with a format of their own, checked by their own rule rather than as free text
-OWN_FORMAT = {"person.phone", "person.postcode", "person.preferred_language"}
+# (a webhook's force is a force id, its url a URL checked on registration)
+OWN_FORMAT = {"person.phone", "person.postcode", "person.preferred_language", "force", "url"}
 # a force's question ids: the keys of `answers`, each checked against the force's questions
 NOT_TEXT = {"answers.*"}
 

@@ -3,7 +3,8 @@
 Referrals build on eligibility, people, outcomes and forces, and on the integration clients and
 officers a force system refers through and for; eligibility builds on people (the
 person's history); forces carry the eligibility rule set; people read the bars that outcomes
-set. Nothing below imports what sits above it, and no router imports another router.
+set; closing a referral queues its webhook messages (webhooks import no other domain).
+Nothing below imports what sits above it, and no router imports another router.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ ALLOWED: dict[str, set[str]] = {
     "eligibility": {"people"},
     "forces": {"eligibility"},
     "people": {"outcomes"},
-    "outcomes": set(),
+    "outcomes": {"webhooks"},
+    "webhooks": set(),
 }
 
 DIRECTIONS = Directions.of(referral_api, ALLOWED)

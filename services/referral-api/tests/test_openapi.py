@@ -4,8 +4,10 @@ example works."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -14,6 +16,7 @@ import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 
+from contracts.vocabulary import ReferralOutcome
 from referral_api.clients.schemas import example_client
 from referral_api.config import Settings
 from referral_api.main import create_app
@@ -27,7 +30,9 @@ from servicekit_testing.fuzzing import (
 from servicekit_testing.threadpool import threadpool_dependencies
 
 from .conftest import TokenFactory
-from .helpers import AuthHeaders, referral_body, scalar, submit
+from .helpers import AuthHeaders, close_referral, referral_body, scalar, sequence, submit
+
+NOW = datetime.now(UTC)
 
 pytestmark = pytest.mark.db
 
@@ -63,14 +68,36 @@ REFUSALS = [
     ),
     Refusal("GET", "/v1/integration-clients", [422], "a cursor this list did not write"),
     Refusal("POST", "/v1/officers", [422], "a force not the administrator's"),
+    Refusal("GET", "/v1/outcomes", [422], "a cursor the feed did not write (it is opaque)"),
+    Refusal("GET", "/v1/webhooks", [422], "a cursor this list did not write (it is opaque)"),
+    Refusal(
+        "GET",
+        "/v1/webhooks/{webhook_id}/deliveries",
+        [422],
+        "a cursor this list did not write (it is opaque)",
+    ),
+    Refusal(
+        "POST",
+        "/v1/webhooks",
+        [422],
+        "a force the caller does not administer here; a URL that is not https to a public "
+        "address (the schema states only its shape)",
+    ),
 ]
+
+
+async def public_address(host: str, port: int) -> list[str]:
+    """Every host name resolves to a public address: the network is not the test's subject."""
+    return ["93.184.216.34"]
 
 
 @pytest.fixture
 def fuzz_app(referral_settings: Settings) -> Iterator[FastAPI]:
     # schemathesis calls the app through a synchronous test client, one event loop per call,
     # so connections must not outlive a call
-    yield create_app(referral_settings, start_background=False, null_pool=True)
+    app = create_app(referral_settings, start_background=False, null_pool=True)
+    app.state.resolve_host = public_address
+    yield app
 
 
 @pytest.fixture
@@ -131,8 +158,16 @@ CALLERS: dict[str, list[str]] = {
         "reinstate_integration_client",
         "revoke_integration_client",
         "register_officer",
+        "create_webhook",
+        "list_webhooks",
+        "get_webhook",
+        "change_webhook",
+        "rotate_webhook_secret",
+        "list_webhook_deliveries",
+        "redeliver_webhook_message",
+        "delete_webhook",
     ],
-    "integration": ["get_referral_fhir"],
+    "integration": ["get_referral_fhir", "list_outcomes"],
 }
 
 
@@ -148,6 +183,7 @@ async def live_client(client: httpx.AsyncClient, auth: AuthHeaders) -> str:
 
 def schema_as(role: str, settings_: Settings, token: TokenFactory) -> Any:
     application = create_app(settings_, start_background=False, null_pool=True)
+    application.state.resolve_host = public_address
     config = fuzz_config(token(role), REFUSALS)
     return schemathesis.openapi.from_asgi("/openapi.json", application, config=config)
 
@@ -178,9 +214,9 @@ def fuzz_as(case: Any, role: str, token: TokenFactory, live: dict[str, str]) -> 
 )
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_what_admins_call_keeps_its_documented_promises(
-    case: Any, token: TokenFactory, live_client: str
+    case: Any, token: TokenFactory, live_client: str, live_webhook: dict[str, str]
 ) -> None:
-    fuzz_as(case, "admin", token, {"integration_client_id": live_client})
+    fuzz_as(case, "admin", token, {"integration_client_id": live_client, **live_webhook})
 
 
 @(
@@ -253,29 +289,33 @@ async def test_every_request_body_has_an_example(client: httpx.AsyncClient) -> N
 
 
 async def test_every_example_succeeds_against_the_demonstration_force(
-    client: httpx.AsyncClient, auth: AuthHeaders, referral_database: str
+    app: FastAPI, client: httpx.AsyncClient, auth: AuthHeaders, referral_database: str
 ) -> None:
+    app.state.resolve_host = public_address
     document = await _openapi(client)
-    # a referral to act on for paths with an id
-    referral_id = client_id = None
+    # a referral, an integration client and a webhook endpoint to act on for paths with an id
+    created = {"{referral_id}": "", "{integration_client_id}": "", "{webhook_id}": ""}
     # revocation is final: it comes last, after the suspension and the reinstatement
     ordered = sorted(
         _bodies(document), key=lambda item: ("{" in item[1], item[1].endswith("/revocation"))
     )
     for method, path, content in ordered:
         for example in content["examples"].values():
-            target = path.replace("{referral_id}", str(referral_id)).replace(
-                "{integration_client_id}", str(client_id)
-            )
-            # the registries are the administrator's
-            role = "admin" if path.startswith(("/v1/integration-clients", "/v1/officers")) else None
-            headers = (auth(role=role) if role else auth()) | {"Idempotency-Key": str(uuid.uuid4())}
+            target = path
+            for name, value in created.items():
+                target = target.replace(name, value)
+            # the registries and the webhooks are the administrator's
+            admins = ("/v1/integration-clients", "/v1/officers", "/v1/webhooks")
+            role = "admin" if path.startswith(admins) else "officer"
+            headers = auth(role=role) | {"Idempotency-Key": str(uuid.uuid4())}
             response = await client.request(method, target, json=example["value"], headers=headers)
             assert response.status_code in (200, 201), f"{method} {target}: {response.text}"
             if path == "/v1/referrals":
-                referral_id = response.json()["id"]
+                created["{referral_id}"] = response.json()["id"]
             if path == "/v1/integration-clients":
-                client_id = response.json()["id"]
+                created["{integration_client_id}"] = response.json()["id"]
+            if path == "/v1/webhooks":
+                created["{webhook_id}"] = response.json()["id"]
     assert await scalar(referral_database, "SELECT count(*) FROM referrals") == 1
 
 
@@ -295,7 +335,7 @@ async def test_every_protected_operation_names_the_bearer_scheme(
         if path.startswith("/v1/"):
             assert operation.get("security") == [{"bearer": []}], (method, path)
             protected += 1
-            response = await client.request(method, path.replace("{referral_id}", "x"))
+            response = await client.request(method, re.sub(r"\{\w+\}", "x", path))
             assert response.status_code == 401, (method, path)
         else:
             assert "security" not in operation, (method, path)
@@ -347,3 +387,20 @@ async def test_lists_link_to_their_items_and_their_next_page(client: httpx.Async
 async def test_no_route_waits_for_the_thread_pool(app: FastAPI) -> None:
     # a plain `def` dependency or endpoint is run on a worker thread: a hand-off per request
     assert threadpool_dependencies(app) == []
+
+
+@pytest.fixture
+async def live_webhook(
+    app: FastAPI, client: httpx.AsyncClient, auth: AuthHeaders, referral_settings: Settings
+) -> dict[str, str]:
+    """A demonstration endpoint with one message owed to it, and that outcome in the feed."""
+    app.state.resolve_host = public_address
+    body = {"force": "demo", "url": "https://rms.example.police.uk/h", "description": "RMS"}
+    created = await client.post("/v1/webhooks", json=body, headers=auth(role="admin"))
+    assert created.status_code == 201, created.text
+    referral = (await submit(client, auth())).json()
+    await close_referral(referral_settings, referral["id"], ReferralOutcome.completed, NOW)
+    await sequence(referral_settings)
+    webhook_id = created.json()["id"]
+    listed = await client.get(f"/v1/webhooks/{webhook_id}/deliveries", headers=auth(role="admin"))
+    return {"webhook_id": webhook_id, "delivery_id": listed.json()["items"][0]["id"]}

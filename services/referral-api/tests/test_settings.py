@@ -36,3 +36,14 @@ def test_the_development_sign_in_cannot_run_beside_a_real_one() -> None:
 def test_either_sign_in_alone_is_accepted() -> None:
     assert settings(dev_idp_dir=".local/devidp").dev_idp_dir == ".local/devidp"
     assert settings(oidc_client_id="portal").oidc_client_id == "portal"
+
+
+def test_a_webhook_lease_must_outlast_an_attempt() -> None:
+    # a claim that ran out mid-attempt would let a second sender send the same message
+    with pytest.raises(ValidationError, match="WEBHOOK_LEASE_SECONDS"):
+        settings(webhook_lease_seconds=10, webhook_timeout_seconds=10)
+    assert settings(webhook_lease_seconds=11, webhook_timeout_seconds=10).webhook_lease_seconds
+
+
+def test_production_is_the_default() -> None:
+    assert settings().development is False

@@ -152,3 +152,41 @@ def client_of_another_force(client_force: str, token_forces: list[str]) -> Probl
         f"{', '.join(token_forces) or 'no force'}: ask your identity provider for a token for "
         f"{client_force!r}.",
     )
+
+
+def webhook_not_found() -> Problem:
+    return Problem(
+        404,
+        "webhook-not-found",
+        "Webhook endpoint not found",
+        "There is no webhook endpoint with that id for your force.",
+    )
+
+
+def webhook_url_refused(reason: str) -> Problem:
+    return Problem(
+        422,
+        "validation",
+        "Some answers need correcting",
+        "Please correct: url.",
+        errors=[{"field": "url", "message": reason}],
+    )
+
+
+def delivery_not_found() -> Problem:
+    return Problem(
+        404,
+        "delivery-not-found",
+        "Delivery not found",
+        "This webhook endpoint has no delivery with that id.",
+    )
+
+
+def delivery_still_pending() -> Problem:
+    return Problem(
+        409,
+        "delivery-pending",
+        "Delivery still being tried",
+        "This message is still waiting for its next attempt; redeliver it once it has been "
+        "delivered or given up.",
+    )

@@ -1,4 +1,5 @@
-"""referral-api: create_app() wires routers, errors, the outbox relay and the PWA."""
+"""referral-api: create_app() wires routers, errors, the outbox relay, the outcome feed's
+sequencer, the webhook sender and the PWA."""
 
 from __future__ import annotations
 
@@ -15,8 +16,12 @@ from referral_api.eligibility.router import router as eligibility_router
 from referral_api.forces.router import router as force_router
 from referral_api.forces.scheme import SchemeCache
 from referral_api.officers.router import router as officer_router
+from referral_api.outcomes.router import router as outcome_router
+from referral_api.outcomes.sequencer import FeedSequencer
 from referral_api.portal import PortalFiles, portal_router
 from referral_api.referrals.router import router as referral_router
+from referral_api.webhooks.router import router as webhook_router
+from referral_api.webhooks.sender import Retry, WebhookSender
 from servicekit.app import ServiceRuntime, build_app
 from servicekit.logs import configure_logging
 
@@ -30,12 +35,35 @@ def create_app(
 ) -> FastAPI:
     settings = settings or Settings()
     runtime = ServiceRuntime(settings, kit, producer="referral-api", null_pool=null_pool)
+    runtime.add(FeedSequencer(runtime.db, interval_seconds=settings.outcome_sequence_seconds))
+    runtime.add(
+        WebhookSender(
+            runtime.db,
+            retry=Retry(
+                max_attempts=settings.webhook_max_attempts,
+                backoff_seconds=settings.webhook_backoff_seconds,
+                backoff_max_seconds=settings.webhook_backoff_max_seconds,
+                timeout_seconds=settings.webhook_timeout_seconds,
+                lease_seconds=settings.webhook_lease_seconds,
+            ),
+            development=settings.development,
+            interval_seconds=settings.webhook_send_seconds,
+        )
+    )
     app = build_app(
         runtime,
         title="referral-api",
         version="1.0.0",
         description=DESCRIPTION,
-        routers=[eligibility_router, referral_router, force_router, client_router, officer_router],
+        routers=[
+            eligibility_router,
+            referral_router,
+            outcome_router,
+            webhook_router,
+            force_router,
+            client_router,
+            officer_router,
+        ],
         start_background=start_background,
         admission=Admission(runtime.db),
     )

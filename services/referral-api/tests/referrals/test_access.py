@@ -37,6 +37,9 @@ MATRIX = [
     ("POST", "/v1/integration-clients/{client}/reinstatement", {"admin"}),
     ("POST", "/v1/integration-clients/{client}/revocation", {"admin"}),
     ("POST", "/v1/officers", {"admin"}),
+    ("GET", "/v1/outcomes", {"integration"}),
+    # the webhook routes, admin only, are tried role by role in webhooks/test_registration.py
+    ("GET", "/v1/webhooks", {"admin"}),
 ]
 
 
@@ -90,6 +93,7 @@ SCOPES = {
     ("GET", "/v1/eligibility-rule-sets/current"): "scheme:read",
     ("GET", "/v1/force"): "scheme:read",
     ("GET", "/v1/referrals/{id}/fhir"): "referrals:read",
+    ("GET", "/v1/outcomes"): "outcomes:read",
 }
 
 

@@ -2,14 +2,17 @@
 
 Completion leaves the person free to be referred again any number of times. Not engaging bars
 them for the force's bar period (for ever where the force says so); nothing else follows. Each
-close publishes `referral.closed.v1` for the force's systems and for reporting.
+close publishes `referral.closed.v1` for reporting and, in the same transaction, offers the
+outcome to the force's systems: an entry in the outcome feed (`GET /v1/outcomes`) and a message
+to each of the force's active webhook endpoints. So an outcome is offered exactly when the
+referral is closed, never one without the other.
 """
 
 from __future__ import annotations
 
 import calendar
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +21,9 @@ from contracts import new_event
 from contracts.events.v1 import ReferralClosed
 from contracts.vocabulary import ReferralOutcome, ReferralStatus
 from referral_api.db import kit
-from referral_api.outcomes.models import Bar
+from referral_api.outcomes.models import Bar, OutcomeEntry
+from referral_api.outcomes.schemas import OutcomeOut, webhook_body
+from referral_api.webhooks import service as webhook_service
 from servicekit.outbox import add_event
 
 SOURCE = "/referral-api"
@@ -47,6 +52,7 @@ class Closable(Protocol):
     """What closing reads and writes of a referral (the referral's row, in practice)."""
 
     id: uuid.UUID
+    reference: str
     force_id: str
     person_key: str
     suggested_outcome_code: int
@@ -66,10 +72,12 @@ async def close(
     force: BarPolicy,
     outcome: ReferralOutcome,
     at: datetime,
+    recorded_at: datetime | None = None,
 ) -> Bar | None:
     """Close the referral once; a second close of a closed referral changes nothing.
 
-    Returns the bar set by non-engagement, if any.
+    `at` is when the referral closed (the event's time); `recorded_at` when this runs (now,
+    unless a test holds the clock). Returns the bar set by non-engagement, if any.
     """
     if is_closed(referral):
         return None
@@ -87,6 +95,22 @@ async def close(
             expires_at=expires,
         )
         session.add(bar)
+    entry = OutcomeEntry(
+        id=uuid.uuid4(),
+        referral_id=referral.id,
+        reference=referral.reference,
+        force_id=referral.force_id,
+        outcome=outcome,
+        closed_at=at,
+        # the community resolution stands whether or not the person engaged
+        suggested_outcome_code=(
+            None if outcome is ReferralOutcome.withdrawn else referral.suggested_outcome_code
+        ),
+        bar_expires_at=bar.expires_at if bar else None,
+        barred_indefinitely=bar is not None and bar.expires_at is None,
+        recorded_at=recorded_at or datetime.now(UTC),
+    )
+    session.add(entry)
     await session.flush()
     await add_event(
         session,
@@ -96,18 +120,21 @@ async def close(
                 referral_id=referral.id,
                 outcome=outcome,
                 closed_at=at,
-                # the community resolution stands whether or not the person engaged
-                suggested_outcome_code=(
-                    None
-                    if outcome is ReferralOutcome.withdrawn
-                    else referral.suggested_outcome_code
-                ),
-                bar_expires_at=bar.expires_at if bar else None,
-                barred_indefinitely=bar is not None and bar.expires_at is None,
+                suggested_outcome_code=entry.suggested_outcome_code,
+                bar_expires_at=entry.bar_expires_at,
+                barred_indefinitely=entry.barred_indefinitely,
             ),
             source=SOURCE,
             subject=str(referral.id),
             forceid=referral.force_id,
         ),
+    )
+    await webhook_service.enqueue(
+        session=session,
+        force_id=referral.force_id,
+        entry_id=entry.id,
+        referral_id=referral.id,
+        body=webhook_body(OutcomeOut.of(entry)),
+        at=entry.recorded_at,
     )
     return bar
