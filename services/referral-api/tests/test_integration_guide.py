@@ -1,18 +1,25 @@
-"""The integration guide's examples work: its python blocks on the outcome feed and on webhooks,
-taken from docs/integration-guide.md as written, run against the service."""
+"""The integration guide's examples work: its python blocks (a token, eligibility and a
+referral, the outcome feed, webhooks), taken from docs/integration-guide.md as written, run
+against the service (and, for the token, against an identity provider's token endpoint)."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from standardwebhooks import Webhook
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from contracts.vocabulary import ReferralOutcome
 from referral_api.config import Settings
@@ -29,13 +36,90 @@ pytestmark = pytest.mark.db
 GUIDE = Path(__file__).resolve().parents[3] / "docs" / "integration-guide.md"
 
 
-def python_blocks(section: str) -> str:
+def python_block_list(section: str) -> list[str]:
     """The python code blocks of the guide's section whose heading contains `section`."""
     parts = re.split(r"^## ", GUIDE.read_text(), flags=re.MULTILINE)
     (text,) = [p for p in parts if p.splitlines()[0].find(section) >= 0]
-    blocks = re.findall(r"^```python\n(.*?)^```", text, flags=re.MULTILINE | re.DOTALL)
+    blocks: list[str] = re.findall(r"^```python\n(.*?)^```", text, flags=re.MULTILINE | re.DOTALL)
     assert blocks, f"no python example in the section {section!r}"
-    return "\n\n".join(blocks)
+    return blocks
+
+
+def python_blocks(section: str) -> str:
+    return "\n\n".join(python_block_list(section))
+
+
+def token_endpoint(client_id: str, client_secret: str, access_token: str) -> Starlette:
+    """A force identity provider's token endpoint, as RFC 6749 section 4.4 has it."""
+
+    async def issue(request: Request) -> JSONResponse:
+        form = dict(parse_qsl((await request.body()).decode()))
+        expected = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+        if request.headers.get("authorization") != f"Basic {expected}":
+            return JSONResponse({"error": "invalid_client"}, status_code=401)
+        if form.get("grant_type") != "client_credentials":
+            return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
+        granted = str(form.get("scope", ""))
+        return JSONResponse(
+            {
+                "access_token": access_token,
+                "token_type": "Bearer",
+                "expires_in": 300,
+                "scope": granted,
+            }
+        )
+
+    return Starlette(routes=[Route("/oauth2/token", issue, methods=["POST"])])
+
+
+async def test_getting_a_token_as_the_guide_shows(
+    token: TokenFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issued = token("integration")
+    idp = token_endpoint("records-system", "s3cret", issued)
+    async with serving(idp) as url:
+        monkeypatch.setenv("FORCE_TOKEN_URL", f"{url}/oauth2/token")
+        monkeypatch.setenv("FORCE_CLIENT_ID", "records-system")
+        monkeypatch.setenv("FORCE_CLIENT_SECRET", "s3cret")
+        namespace: dict[str, Any] = {}
+        code = compile(python_blocks("Getting a token"), str(GUIDE), "exec")
+        await asyncio.to_thread(exec, code, namespace)
+        assert namespace["TOKEN"] == issued
+        monkeypatch.setenv("FORCE_CLIENT_SECRET", "wrong")
+        with pytest.raises(httpx.HTTPStatusError):
+            await asyncio.to_thread(exec, code, {})
+
+
+async def test_checking_and_referring_as_the_guide_shows(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    auth: AuthHeaders,
+    token: TokenFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # an officer of the demonstration force, known from their own sign-in
+    assert (await client.get("/v1/force", headers=auth(sub="pc-4521"))).status_code == 200
+    monkeypatch.setenv("DIVERSION_TOKEN", token("integration"))
+    monkeypatch.setenv("DIVERSION_OFFICER", "pc-4521")
+    define, use = python_block_list("Checking eligibility and referring")
+    async with serving(app) as url:
+        monkeypatch.setenv("DIVERSION_URL", url)
+        namespace: dict[str, Any] = {}
+        await asyncio.to_thread(exec, compile(define, str(GUIDE), "exec"), namespace)
+        await asyncio.to_thread(exec, compile(use, str(GUIDE), "exec"), namespace)
+        [line] = capsys.readouterr().out.splitlines()
+        assert line.startswith("referred ") and line.endswith(" 8"), line
+        reference = line.split()[1]
+        listed = await client.get("/v1/referrals", headers=auth(role="supervisor"))
+        [made] = [r for r in listed.json()["items"] if r["reference"] == reference]
+        assert made["officer_id"] == "pc-4521"
+
+        supplying = namespace["referral"] | {
+            "answers": namespace["referral"]["answers"] | {"supply_indicators": True}
+        }
+        decision = await asyncio.to_thread(namespace["check_and_refer"], supplying, "pc-4521")
+        assert decision["eligible"] is False and decision["reasons"], decision
 
 
 async def test_following_the_feed_as_the_guide_shows(
