@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -443,10 +443,20 @@ def print_report(report: dict[str, Any]) -> None:
         )
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+Runner = Callable[[argparse.Namespace, Children, Path], Awaitable[dict[str, Any]]]
+
+
+def run_benchmark(
+    args: argparse.Namespace,
+    run: Runner,
+    print_report: Callable[[dict[str, Any]], None],
+    *,
+    prefix: str,
+) -> int:
+    """Run a benchmark with a temporary folder and every process it starts stopped at the end,
+    whatever happens; print and save its report; 0 when every database it ran passed."""
     children = Children()
-    workdir = Path(tempfile.mkdtemp(prefix="bench-booking-"))
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
     try:
         report = asyncio.run(run(args, children, workdir))
     except (KeyboardInterrupt, asyncio.CancelledError):
@@ -463,6 +473,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nresults: {args.output}")
     print("ALL TARGETS MET" if report["passed"] else "SOME TARGETS MISSED")
     return 0 if report["passed"] else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_benchmark(parse_args(argv), run, print_report, prefix="bench-booking-")
 
 
 if __name__ == "__main__":
