@@ -82,7 +82,7 @@ def referral_closed(status: str) -> Problem:
         "referral-closed",
         "Referral already closed",
         f"{because} A closed referral can no longer be withdrawn.",
-        extra={"status": status},
+        extra={"referral_status": status},
     )
 
 
