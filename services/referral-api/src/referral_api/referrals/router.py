@@ -168,9 +168,10 @@ async def get_referral(
     )
     if referral is None:
         raise referral_not_found()
+    steps = await _steps(session, referral)  # in the same transaction as the referral
     await _audit(session, principal, referral, "view referral status")
     await session.commit()
-    return _out(referral, principal, await _steps(session, referral))
+    return _out(referral, principal, steps)
 
 
 @router.get(
