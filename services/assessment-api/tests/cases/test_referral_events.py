@@ -205,7 +205,7 @@ async def test_a_withdrawal_after_the_assessment_closes_the_case_keeping_the_ass
     desk: Desk,
 ) -> None:
     """The referral is still open while the person waits for their session: withdrawn there,
-    the case must not stay `assessed` here (docs/decisions/0008-withdrawal-until-closed.md)."""
+    the case must not stay `assessed` here (docs/decisions/0013-withdrawal-until-closed.md)."""
     from assessment_api.assessments.schemas import example_assessment
 
     case_id = await desk.contacted_case()

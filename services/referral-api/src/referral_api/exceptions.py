@@ -65,7 +65,7 @@ def not_eligible(reasons: list[str], not_before: str | None, rule_set_version: s
     )
 
 
-# Why a closed referral can no longer be withdrawn, by how it closed (decision 0008).
+# Why a closed referral can no longer be withdrawn, by how it closed (decision 0013).
 _CLOSED_BECAUSE = {
     "completed": "The person completed the intervention, so the referral is closed as completed "
     "and its outcome recorded for the crime record.",

@@ -172,7 +172,7 @@ async def test_a_withdrawal_arriving_after_completion_leaves_the_intervention_co
 ) -> None:
     """referral-api refuses a withdrawal once it knows the intervention is complete; one sent
     just before it knew still reaches here, and changes nothing
-    (docs/decisions/0008-withdrawal-until-closed.md)."""
+    (docs/decisions/0013-withdrawal-until-closed.md)."""
     _, referral_id, booking = await booked_person(desk)
     session_id = str(booking.session_id)
     await desk.start_session(session_id)
