@@ -17,7 +17,7 @@ import { flush } from './js/sync.js';
 /** This script's global scope is a service worker's. */
 const worker = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 
-const VERSION = 'v5';
+const VERSION = 'v6';
 const CACHE_PREFIX = 'portal-shell-';
 const CACHE = `${CACHE_PREFIX}${VERSION}`;
 
@@ -38,6 +38,7 @@ const SHELL = [
   '/js/eligibility.js',
   '/js/fields.js',
   '/js/outbox.js',
+  '/js/progress.js',
   '/js/referral.js',
   '/js/sync.js',
   '/js/vocabulary.js',

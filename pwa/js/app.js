@@ -10,11 +10,12 @@
 // shows (a view: plain values, read only) and of what it may ask for (named operations); no
 // screen writes into the state.
 
-import { ApiError, callApi } from './api.js';
+import { ApiError, NetworkError, callApi } from './api.js';
 import * as auth from './auth.js';
 import { getReference, putReference } from './db.js';
 import { h, mount } from './dom.js';
 import * as outbox from './outbox.js';
+import * as progress from './progress.js';
 import {
   STEPS,
   addSubstance,
@@ -339,13 +340,48 @@ function officerApi(path, options = {}) {
   });
 }
 
-function loadMyReferrals() {
-  return officerApi('/v1/referrals?limit=20');
+/**
+ * What the API answers for `path`, kept on the phone as `what` for this officer; with no signal,
+ * what it answered last time, saying when (js/progress.js). Other failures are thrown.
+ * @template T
+ * @param {string} path
+ * @param {string} what
+ * @param {(officer: string, what: string) => Promise<import('./progress.js').Remembered<any> | null>} [recall]
+ *   how to find it on the phone
+ * @returns {Promise<import('./screens/my-referrals.js').Fetched<T>>}
+ */
+async function fetchRemembered(path, what, recall = progress.recall) {
+  const officer = state.session?.subject;
+  try {
+    /** @type {T} */
+    const data = await officerApi(path);
+    if (officer) {
+      await progress.remember(officer, what, data).catch((error) => {
+        console.warn('progress not kept for offline use', error);
+      });
+    }
+    return { data, fetched_at: new Date().toISOString(), offline: false };
+  } catch (error) {
+    if (!(error instanceof NetworkError) || !officer) throw error;
+    /** @type {import('./progress.js').Remembered<T> | null} */
+    const kept = await recall(officer, what).catch(() => null);
+    if (!kept) throw error;
+    return { ...kept, offline: true };
+  }
+}
+
+/** @param {string} status one of the statuses, or '' for every referral */
+function loadReferrals(status) {
+  const filter = status ? `&status=${encodeURIComponent(status)}` : '';
+  return fetchRemembered(`/v1/referrals?limit=50${filter}`, `list:${status}`);
 }
 
 /** @param {string} id */
 function loadReferral(id) {
-  return officerApi(`/v1/referrals/${encodeURIComponent(id)}`);
+  // with no signal, also a referral only ever seen in a list: the list holds all it shows
+  return fetchRemembered(`/v1/referrals/${encodeURIComponent(id)}`, `referral:${id}`, (officer) =>
+    progress.recallReferral(officer, id),
+  );
 }
 
 /**
@@ -391,6 +427,12 @@ async function signOut() {
   const url = auth.signOutUrl(state.config, state.session);
   auth.clearSession();
   postToWorker({ type: 'sign-out' });
+  // what this officer fetched leaves the phone with them
+  if (state.session?.subject) {
+    await progress.forgetOfficer(state.session.subject).catch((error) => {
+      console.warn('progress not forgotten; the retention rule removes it within days', error);
+    });
+  }
   state.session = null;
   forgetDraft();
   state.removals = [];
@@ -583,7 +625,9 @@ function screenFor(route) {
   if (section === 'referrals' && param) {
     return referralScreen(param, { notice: noticeFor(route, 'withdrawn') }, { loadReferral });
   }
-  if (section === 'referrals') return myReferralsScreen({ loadMyReferrals });
+  if (section === 'referrals') {
+    return myReferralsScreen({ supervisor: session.role === 'supervisor' }, { loadReferrals });
+  }
   return homeScreen(
     {
       draft: state.draft,
@@ -591,6 +635,7 @@ function screenFor(route) {
       removals: state.removals,
       online: state.online,
       notice: noticeFor('#/', 'referral-ended'),
+      supervisor: session.role === 'supervisor',
     },
     { ...outboxActions, startReferral, discardDraft, removalsShown, dismissRemovals },
   );
@@ -707,6 +752,9 @@ async function start() {
   // the retention rule: personal data leaves the phone on time (js/outbox.js)
   await outbox.applyRetention().catch((error) => {
     console.warn('retention rule not applied; it is tried again when the app next opens', error);
+  });
+  await progress.applyRetention().catch((error) => {
+    console.warn('retention rule not applied to progress; tried again when the app next opens', error);
   });
   if (state.session) {
     await afterSignIn();

@@ -1,4 +1,5 @@
-// The portal's IndexedDB database: the outbox of referrals and cached reference data.
+// The portal's IndexedDB database: the outbox of referrals, cached reference data, and the
+// referrals' progress as last fetched.
 //
 // Used by the page and by the service worker, so nothing here touches the DOM.
 //
@@ -19,6 +20,11 @@ const MIGRATIONS = [
   // v2: the force's rule set and areas, so a referral can be made with no signal
   (db) => {
     db.createObjectStore('reference', { keyPath: 'key' });
+  },
+  // v3: the referrals last fetched (their status and steps), to show with no signal
+  (db) => {
+    const progress = db.createObjectStore('progress', { keyPath: 'key' });
+    progress.createIndex('by_officer', 'officer');
   },
 ];
 

@@ -159,6 +159,46 @@ export const LANGUAGES = [
   ['vi', 'Vietnamese'],
 ];
 
+/** The statuses a list can be filtered by, in step order (the API's ReferralStatus). @type {Choice[]} */
+export const REFERRAL_STATUSES = [
+  ['submitted', 'Not yet contacted'],
+  ['contacted', 'Contacted'],
+  ['assessed', 'Assessed'],
+  ['booked', 'Session booked'],
+  ['completed', 'Completed'],
+  ['not_engaged', 'Did not engage'],
+  ['withdrawn', 'Withdrawn'],
+];
+
+/** What each step of a referral is called. */
+const STEP_LABELS = new Map([
+  ['submitted', 'Referred'],
+  ['contacted', 'Contacted by the drug service'],
+  ['assessed', 'Assessed by the drug service'],
+  ['booked', 'Session booked'],
+  ['completed', 'Completed'],
+  ['not_engaged', 'Did not engage'],
+  ['withdrawn', 'Withdrawn'],
+]);
+
+/**
+ * The words for a step; a status the portal does not know yet is shown in words.
+ * @param {string} status
+ */
+export function stepLabel(status) {
+  const known = STEP_LABELS.get(status);
+  if (known) return known;
+  const words = status.replace(/_/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** The outcome of a closed referral, in words (the API's ReferralOutcome). @type {Choice[]} */
+export const OUTCOMES = [
+  ['completed', 'Completed the intervention'],
+  ['not_engaged', 'Did not engage'],
+  ['withdrawn', 'Withdrawn'],
+];
+
 /**
  * Engagement as the police see it (from the API), and how prominent each should look.
  * @type {Record<string, string>}

@@ -216,4 +216,4 @@ def test_the_outbox_survives_a_database_upgrade(page: Any, portal: Portal) -> No
           };
         })"""
     )
-    assert version == {"version": 2, "stores": ["outbox", "reference"]}
+    assert version == {"version": 3, "stores": ["outbox", "progress", "reference"]}

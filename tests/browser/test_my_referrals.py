@@ -4,12 +4,29 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from portal_driver import PHONE, Portal, capture, heading, open_portal, sign_in
+from portal_driver import (
+    PHONE,
+    Portal,
+    capture,
+    device_storage,
+    heading,
+    open_portal,
+    run_async,
+    sign_in,
+)
 
+from contracts import new_event
+from contracts.events.v1 import CaseContacted, CaseNotEngaged, InterventionCompleted, SessionBooked
+from contracts.vocabulary import EngagementStage, Pathway
+from referral_api.db import kit
+from referral_api.referrals.consumers import subscriptions
 from referral_api.referrals.schemas import example_referral
+from servicekit.db import Database
+from servicekit.inbox import EventConsumer
 
 pytestmark = pytest.mark.browser
 
@@ -152,9 +169,192 @@ def test_a_withdrawal_the_server_refuses_says_why_and_changes_nothing(
     page.get_by_role("button", name="Withdraw the referral").click()
     summary = page.locator("#error-summary")
     summary.wait_for()
-    assert "withdrawn and can no longer be withdrawn" in summary.inner_text()
+    assert (
+        "already withdrawn. A closed referral can no longer be withdrawn." in summary.inner_text()
+    )
     heading(page, "Withdraw the referral")
     # what was chosen is still chosen, for a retry
     assert page.get_by_label("Made in error", exact=True).is_checked()
     stored = portal.api("GET", f"/v1/referrals/{referral['id']}").json()
     assert stored["status"] == "withdrawn"
+
+
+# ---- how far each person got, as the drug service reports it --------------------------------
+
+
+def report(portal: Portal, referral: dict[str, Any], *steps: str) -> None:
+    """The drug service's events about the referral, applied as referral-api's consumer applies
+    them from the bus, each an hour after the one before."""
+    referral_id = uuid.UUID(referral["id"])
+    start = datetime.fromisoformat(referral["submitted_at"])
+    events = []
+    for seconds, step in enumerate(steps, start=1):
+        at = start + timedelta(seconds=seconds)
+        data: Any = {
+            "contacted": lambda at=at: CaseContacted(
+                referral_id=referral_id, case_id=uuid.uuid4(), contacted_at=at, attempts=1
+            ),
+            "booked": lambda at=at: SessionBooked(
+                referral_id=referral_id,
+                booking_id=uuid.uuid4(),
+                session_id=uuid.uuid4(),
+                course_type=Pathway.cannabis_group,
+                session_start=at + timedelta(days=2),
+            ),
+            "completed": lambda at=at: InterventionCompleted(
+                referral_id=referral_id, completed_at=at
+            ),
+            "not_engaged": lambda at=at: CaseNotEngaged(
+                referral_id=referral_id,
+                case_id=uuid.uuid4(),
+                stage_reached=EngagementStage.not_contacted,
+                at=at,
+            ),
+        }[step]()
+        events.append(
+            new_event(
+                data, source="/drug-service", subject=str(referral_id), forceid="demo", time=at
+            )
+        )
+
+    async def apply() -> None:
+        db = Database(portal.settings.database_url, cipher=portal.settings.field_cipher())
+        consumer = EventConsumer(db, kit, None, subscriptions(), name="referral-api")
+        handlers = {t: h for s in consumer.subscriptions for t, h in s.handlers.items()}
+        try:
+            for event in events:
+                assert await consumer.apply(event, handlers[event.type], subject=event.type)
+        finally:
+            await db.dispose()
+
+    run_async(apply)
+
+
+FORCES_REFERRALS = "The force\u2019s referrals"  # with a typographic apostrophe
+
+
+def step_lines(scope: Any) -> list[str]:
+    return [" ".join(text.split()) for text in scope.locator(".steps li").all_inner_texts()]
+
+
+def step_labels(scope: Any) -> list[str]:
+    return [str(text) for text in scope.locator(".steps__label").all_inner_texts()]
+
+
+def test_the_officer_sees_each_step_and_the_outcome_and_still_sees_them_offline(
+    page: Any, context: Any, portal: Portal
+) -> None:
+    done = refer(portal, "Robin", "Completes", "2001-03-27")
+    waiting = refer(portal, "Sasha", "Waits", "1990-11-02")
+    report(portal, done, "contacted", "booked", "completed")
+    report(portal, waiting, "contacted")
+
+    open_portal(page, portal)
+    sign_in(page)
+    page.get_by_role("link", name="My referrals").click()
+    heading(page, "My referrals")
+    robin = page.locator("#my-referrals li.entry", has_text="Robin Completes")
+    robin.locator(".tag", has_text="completed").wait_for()
+    lines = step_lines(robin)
+    assert step_labels(robin) == [
+        "Referred",
+        "Contacted by the drug service",
+        "Session booked",
+        "Completed",
+    ]
+    assert all(re.search(WRITTEN_TIME, line) for line in lines)
+    sasha = page.locator("#my-referrals li.entry", has_text="Sasha Waits")
+    assert sasha.locator(".tag").inner_text() == "contacted"
+    assert len(step_lines(sasha)) == 2
+    capture(page, "45-my-referrals-progress")
+
+    page.get_by_role("link", name="Robin Completes").click()
+    heading(page, "Robin Completes")
+    main = page.locator("main")
+    main.get_by_text("Completed the intervention", exact=False).wait_for()
+    steps = page.locator("#timeline li").all_inner_texts()
+    assert [step.split("\n")[0] for step in steps] == [
+        "Referred",
+        "Contacted by the drug service",
+        "Session booked",
+        "Completed",
+    ]
+    assert page.get_by_role("link", name="Withdraw this referral").count() == 0
+    capture(page, "46-referral-completed")
+
+    # out of signal: the list and the referral as last fetched, saying so
+    context.set_offline(True)
+    page.locator("#connection").get_by_text("Offline").wait_for()
+    page.get_by_role("link", name="Back to my referrals").click()
+    heading(page, "My referrals")
+    notice = page.locator("#offline-notice")
+    notice.wait_for()
+    assert "You are offline. This is the list as it was at" in notice.inner_text()
+    robin.locator(".tag", has_text="completed").wait_for()
+    assert step_lines(robin) == lines
+    capture(page, "47-my-referrals-offline")
+    page.get_by_role("link", name="Sasha Waits").click()
+    heading(page, "Sasha Waits")
+    page.locator("#offline-notice").wait_for()
+    assert "Contacted by the drug service" in page.locator("#timeline").inner_text()
+    # withdrawing needs signal
+    assert page.get_by_role("link", name="Withdraw this referral").count() == 0
+    capture(page, "48-referral-offline")
+
+    # what was fetched leaves the phone with the officer
+    assert device_storage(page)["progress"]
+    context.set_offline(False)
+    page.get_by_role("button", name="Sign out").click()
+    heading(page, "Sign in")
+    page.wait_for_function(
+        """async () => {
+          const db = await new Promise((resolve) => {
+            const request = indexedDB.open('diversion-portal');
+            request.onsuccess = () => resolve(request.result);
+          });
+          const count = await new Promise((resolve) => {
+            const request = db.transaction('progress').objectStore('progress').count();
+            request.onsuccess = () => resolve(request.result);
+          });
+          db.close();
+          return count === 0;
+        }"""
+    )
+
+
+def test_a_supervisor_sees_the_forces_referrals_and_filters_them_by_status(
+    page: Any, portal: Portal
+) -> None:
+    mine = refer(portal, "Kai", "Engages", "1999-01-15")
+    report(portal, mine, "contacted")
+    body = example_referral()
+    body["person"].update(given_name="Lee", family_name="Neveranswers", date_of_birth="1985-05-05")
+    colleague = {"Authorization": f"Bearer {portal.token(subject='demo-officer-2')}"}
+    other = portal.api(
+        "POST",
+        "/v1/referrals",
+        json=body,
+        headers={**colleague, "Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert other.status_code == 201, other.text
+    report(portal, other.json(), "not_engaged")
+
+    open_portal(page, portal)
+    sign_in(page, "PS 1202 Jo Daniels")
+    assert page.get_by_role("link", name="Start a new referral").count() == 0  # officers refer
+    page.get_by_role("link", name=FORCES_REFERRALS).click()
+    heading(page, FORCES_REFERRALS)
+    for name in ("Kai Engages", "Lee Neveranswers"):
+        page.get_by_role("link", name=name).wait_for()
+
+    page.get_by_label("Show").select_option("not_engaged")
+    page.locator("#my-referrals li.entry").first.wait_for()
+    page.wait_for_function("() => document.querySelectorAll('#my-referrals li.entry').length === 1")
+    lee = page.locator("#my-referrals li.entry")
+    assert "Lee Neveranswers" in lee.inner_text()
+    assert lee.locator(".tag").inner_text() == "did not engage"
+    assert step_labels(lee) == ["Referred", "Did not engage"]
+    capture(page, "49-force-referrals-filtered")
+
+    page.get_by_label("Show").select_option("completed")
+    page.get_by_text("No referrals with this status.").wait_for()

@@ -161,5 +161,5 @@ def test_server_refusals_are_shown_against_the_right_referral(
     earlier = page.locator(f"li[data-reference='{earlier_reference}']")
     earlier.wait_for()
     assert "did not engage" in earlier.inner_text()
-    assert page.locator("#my-referrals li").count() == 3
+    assert page.locator("#my-referrals li.entry").count() == 3
     capture(page, "42-my-referrals-engagement")

@@ -243,3 +243,33 @@ def test_a_removal_note_nobody_reads_is_forgotten_after_30_days(page: Any, porta
     page.reload()
     page.wait_for_selector("html[data-ready=true]")
     assert device_storage(page)["outbox"] == []
+
+
+SEED_PROGRESS = SEED.replace("'outbox'", "'progress'")
+
+
+def test_referrals_kept_for_no_signal_are_forgotten_7_days_after_they_were_fetched(
+    page: Any, portal: Portal
+) -> None:
+    """The last answer of "My referrals" names people: kept for a week at most, whoever
+    fetched it (an officer who never signs in again included)."""
+
+    def fetched(officer: str, family_name: str, at: str) -> dict[str, Any]:
+        person = {"given_name": "Kept", "family_name": family_name, "date_of_birth": "1990-01-01"}
+        return {
+            "key": f"{officer}|list:",
+            "officer": officer,
+            "fetched_at": at,
+            "data": {"items": [{"id": str(uuid.uuid4()), "person": person}]},
+        }
+
+    stale = fetched(OTHER_OFFICER, "Stale", ago(days=7, minutes=1))
+    fresh = fetched(OFFICER_SUBJECT, "Fresh", ago(days=6, hours=23))
+    open_portal(page, portal)
+    heading(page, "Sign in")
+    page.evaluate(SEED_PROGRESS, [stale, fresh])
+    page.reload()
+    page.wait_for_selector("html[data-ready=true]")
+    kept = device_storage(page)["progress"]
+    assert [item["key"] for item in kept] == [fresh["key"]]
+    assert "Stale" not in json.dumps(device_storage(page))

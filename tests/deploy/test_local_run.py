@@ -259,7 +259,7 @@ def test_the_banner_token_command_works_with_local_dir_set(moved_run: MovedRun) 
     assert after == before, "make token wrote keys to the repository's .local/"
 
 
-WALKTHROUGH = "## One referral, from the portal to its booking"
+WALKTHROUGH = "## One referral, from the portal to its booking and back"
 STEPS = {
     1: ("officer", "/v1/eligibility-checks"),
     2: ("officer", "/v1/referrals"),
@@ -269,6 +269,7 @@ STEPS = {
     6: ("worker", "/assessment/completion"),
     7: ("worker", "/v1/bookings"),
     8: ("facilitator", "/v1/sessions/"),
+    9: ("officer", "/v1/referrals/$REFERRAL"),
 }
 
 
@@ -280,7 +281,9 @@ def walkthrough_steps() -> list[str]:
     return re.findall(r"```sh\n(.*?)```", section, re.S)
 
 
-def test_the_readme_walkthrough_takes_a_referral_to_its_booking(moved_run: MovedRun) -> None:
+def test_the_readme_walkthrough_takes_a_referral_to_its_booking_and_back(
+    moved_run: MovedRun,
+) -> None:
     if shutil.which("curl") is None or shutil.which("jq") is None:
         pytest.skip("the README's walkthrough uses curl and jq (apt-get install -y curl jq)")
     steps = walkthrough_steps()
@@ -315,9 +318,13 @@ def test_the_readme_walkthrough_takes_a_referral_to_its_booking(moved_run: Moved
     allocation = allocated["allocation"]
     assert allocation["pathway"] == allocation["proposed_pathway"], output  # as proposed
     assert allocation["overridden"] is False
-    booking, session = answers[-2:]  # steps 7 and 8
+    booking, session, referral = answers[-3:]  # steps 7, 8 and 9
     assert booking["status"] == "booked" and booking["pathway"] == allocation["pathway"], output
     assert session["booked"] >= 1 and session["starts_at"] == booking["session_starts_at"], output
+    # back in referral-api, from the drug service's events
+    assert referral["status"] == "booked" and referral["engagement"] == "booked", output
+    steps = [step["status"] for step in referral["timeline"]]
+    assert steps == ["submitted", "contacted", "assessed", "booked"], output
 
 
 def json_documents(output: str) -> list[dict[str, Any]]:

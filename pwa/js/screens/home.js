@@ -13,6 +13,7 @@ import { outboxList } from './outbox-list.js';
  * @property {Entry[]} removals notes of referrals the retention rule removed
  * @property {boolean} online
  * @property {'referral-ended' | null} notice what just happened, said once
+ * @property {boolean} supervisor a supervisor sees the force's referrals, not only their own
  */
 /**
  * What home may ask for.
@@ -74,7 +75,7 @@ function removalNotice(removals, actions) {
  * @param {HomeView} view
  * @param {HomeActions} actions
  */
-export function homeScreen({ draft, entries, removals, online, notice }, actions) {
+export function homeScreen({ draft, entries, removals, online, notice, supervisor }, actions) {
   const inProgress = draft && (draft.person.given_name || draft.person.family_name);
   const waiting = entries.filter((e) => e.state === 'queued').length;
   return h(
@@ -86,7 +87,8 @@ export function homeScreen({ draft, entries, removals, online, notice }, actions
           h('p', {}, 'The referral was ended and what you entered was deleted from this phone. Nothing was sent.'),
           h('p', {}, 'Deal with the offence in the usual way.'))
       : null,
-    draft && inProgress
+    // a supervisor follows the force's referrals; referring is an officer's
+    supervisor ? null : draft && inProgress
       ? h('div', { class: 'card' },
           h('h2', {}, 'Referral in progress'),
           h('p', {}, `${draft.person.given_name} ${draft.person.family_name}`.trim()),
@@ -102,7 +104,8 @@ export function homeScreen({ draft, entries, removals, online, notice }, actions
             actions.startReferral();
           },
         }, 'Start a new referral'),
-    h('a', { class: 'button button--secondary', href: '#/referrals' }, 'My referrals'),
+    h('a', { class: 'button button--secondary', href: '#/referrals' },
+      supervisor ? 'The force’s referrals' : 'My referrals'),
     h('h2', { id: 'on-this-phone', tabindex: '-1' }, 'On this phone'),
     removalNotice(removals, actions),
     waiting

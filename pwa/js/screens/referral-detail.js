@@ -1,17 +1,20 @@
-// One of the officer's referrals, from the API (never stored on the phone): who, its reference,
-// each step with its time as it becomes known, and withdrawing it when it was made in error.
+// One of the officer's referrals, from the API (with no signal, as last fetched: js/progress.js):
+// who, its reference, its status and outcome, each step with its time as it becomes known, and
+// withdrawing it when it was made in error.
 
 import { formatDate, formatDateTime, h, mount } from '../dom.js';
 import { FieldKit, errorSummary } from '../fields.js';
 import { capitalise } from '../referral.js';
-import { ENGAGEMENT_TONE, SUBSTANCES, labelOf } from '../vocabulary.js';
+import { ENGAGEMENT_TONE, OUTCOMES, SUBSTANCES, labelOf, stepLabel } from '../vocabulary.js';
+import { offlineNotice } from './my-referrals.js';
 
 /** @typedef {import('./my-referrals.js').ReferralOut} ReferralOut */
 /** @typedef {import('./my-referrals.js').TimelineStep} TimelineStep */
+/** @template T @typedef {import('./my-referrals.js').Fetched<T>} Fetched */
 
 /**
  * @typedef {object} DetailActions
- * @property {(id: string) => Promise<ReferralOut>} loadReferral
+ * @property {(id: string) => Promise<Fetched<ReferralOut>>} loadReferral
  */
 /**
  * What the withdrawal form may ask for: the withdrawal itself, sent with `key` as its
@@ -19,17 +22,6 @@ import { ENGAGEMENT_TONE, SUBSTANCES, labelOf } from '../vocabulary.js';
  * @typedef {object} WithdrawActions
  * @property {(id: string, body: {reason: string, note?: string}, key: string) => Promise<void>} withdraw
  */
-
-/** What each step is called; a status the portal does not know yet is shown in words. */
-const STEP_LABELS = new Map([
-  ['submitted', 'Referred'],
-  ['contacted', 'Contacted by the drug service'],
-  ['assessed', 'Assessed by the drug service'],
-  ['booked', 'Session booked'],
-  ['completed', 'Completed'],
-  ['not_engaged', 'Did not engage'],
-  ['withdrawn', 'Withdrawn'],
-]);
 
 /** Why an officer withdraws a referral: the API's WithdrawalReason. @type {[string, string][]} */
 const WITHDRAWAL_REASONS = [
@@ -41,27 +33,16 @@ const WITHDRAWAL_REASONS = [
 ];
 const NOTE_MAX = 500;
 
-/** @param {string} status */
-function stepLabel(status) {
-  return STEP_LABELS.get(status) || capitalise(status.replace(/_/g, ' '));
-}
-
 /**
- * The referral's steps, oldest first: the `timeline` the API gives, or, where it gives none,
- * what its times say (submitted, and closed with its outcome).
+ * The referral's steps, oldest first, as the API gives them (`timeline`), leaving out any the
+ * portal cannot read.
  * @param {ReferralOut} referral
  * @returns {TimelineStep[]}
  */
 export function timelineOf(referral) {
-  /** @type {TimelineStep[]} */
-  const steps = Array.isArray(referral.timeline)
-    ? referral.timeline.filter((step) => step && typeof step.status === 'string' && step.at)
-    : [
-        { status: 'submitted', at: referral.submitted_at },
-        ...(referral.closed_at
-          ? [{ status: referral.outcome || referral.status, at: referral.closed_at }]
-          : []),
-      ];
+  const steps = (referral.timeline || []).filter(
+    (step) => step && typeof step.status === 'string' && step.at,
+  );
   return [...steps].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 }
 
@@ -90,12 +71,13 @@ export function referralScreen(id, { notice }, actions) {
   const title = h('h1', { tabindex: '-1' }, 'Referral');
   const body = h('div', { id: 'referral', 'aria-live': 'polite' }, h('p', { class: 'hint' }, 'Loading…'));
   actions.loadReferral(id).then(
-    (referral) => {
+    ({ data: referral, fetched_at: fetchedAt, offline }) => {
       title.textContent = `${referral.person.given_name} ${referral.person.family_name}`;
       /** @type {(label: string, value: import('../dom.js').Child) => import('../dom.js').Child[]} */
       const row = (label, value) => [h('dt', {}, label), h('dd', {}, value)];
       mount(
         body,
+        offline ? offlineNotice(fetchedAt, 'the referral') : null,
         notice === 'withdrawn'
           ? h('div', { class: 'notice', role: 'status', id: 'withdrawn-notice' },
               h('p', {}, 'The referral was withdrawn. The drug service closes its case; the person is not barred by it.'))
@@ -105,6 +87,9 @@ export function referralScreen(id, { notice }, actions) {
           row('Date of birth', formatDate(referral.person.date_of_birth)),
           row('Status', h('span', { class: `tag tag--${ENGAGEMENT_TONE[referral.engagement] || 'neutral'}` },
             capitalise(referral.engagement))),
+          referral.outcome
+            ? row('Outcome', `${labelOf(OUTCOMES, referral.outcome)}, ${formatDateTime(referral.closed_at)}`)
+            : [],
           row('Substance', labelOf(SUBSTANCES, referral.main_substance))),
         h('h2', {}, 'Progress'),
         h('ol', { class: 'timeline', id: 'timeline' },
@@ -112,7 +97,7 @@ export function referralScreen(id, { notice }, actions) {
             h('li', { class: 'timeline__step' },
               h('p', { class: 'timeline__label' }, stepLabel(step.status)),
               h('p', { class: 'timeline__time' }, formatDateTime(step.at))))),
-        isOpen(referral)
+        isOpen(referral) && !offline
           ? h('a', { class: 'button button--secondary', href: `#/referrals/${id}/withdraw` }, 'Withdraw this referral')
           : null,
       );

@@ -35,7 +35,8 @@ export function signInScreen({ config, waitingCount: waiting, signInError }, act
     const list = h('div', { class: 'user-list', id: 'dev-users' }, h('p', { class: 'hint' }, 'Loading demonstration officers…'));
     actions.loadDevUsers().then(
       (users) => {
-        const officers = users.filter((u) => u.role === 'officer');
+        // officers refer; a supervisor follows the force's referrals
+        const officers = users.filter((u) => u.role === 'officer' || u.role === 'supervisor');
         list.replaceChildren(
           ...officers.map((user) =>
             // the officer's name says who they are; a force's identifier is not for reading

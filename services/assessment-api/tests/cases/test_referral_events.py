@@ -201,27 +201,34 @@ async def test_a_withdrawn_referral_ends_withdrawn_whichever_event_arrives_first
     assert (again.id, again.status, again.closed_at) == (case.id, "withdrawn", case.closed_at)
 
 
-async def test_a_withdrawal_after_the_assessment_keeps_the_case_assessed(desk: Desk) -> None:
+async def test_a_withdrawal_after_the_assessment_closes_the_case_keeping_the_assessment(
+    desk: Desk,
+) -> None:
+    """The referral is still open while the person waits for their session: withdrawn there,
+    the case must not stay `assessed` here (docs/decisions/0013-withdrawal-until-closed.md)."""
     from assessment_api.assessments.schemas import example_assessment
 
     case_id = await desk.contacted_case()
     await desk.save(case_id, example_assessment())
     assert (await desk.complete(case_id)).status_code == 201
     before = (await desk.client.get(f"/v1/cases/{case_id}", headers=desk.worker)).json()
+    assert before["status"] == "assessed"
     published = await desk.events()
 
     withdrawn = desk.withdrawal(uuid.UUID(before["referral_id"]))
     assert await desk.deliver(withdrawn) == "applied"
 
     after = (await desk.client.get(f"/v1/cases/{case_id}", headers=desk.worker)).json()
-    assert (after["status"], after["closed_at"], after["withdrawal_reason"]) == (
-        "assessed",
-        before["closed_at"],
-        None,
-    )
+    assert (after["status"], after["withdrawal_reason"]) == ("withdrawn", "made_in_error")
+    assert when(after["closed_at"]) == withdrawn.data.withdrawn_at
     assert after["assessment"] == before["assessment"]
+    # nothing more is published: the withdrawal is referral-api's to announce
     assert [e.id for e in await desk.events()] == [e.id for e in published]
     assert await desk.dead_letters() == []
+    # and delivered again, it changes nothing more
+    assert await desk.deliver(withdrawn) == "duplicate"
+    again = (await desk.client.get(f"/v1/cases/{case_id}", headers=desk.worker)).json()
+    assert again == after
 
 
 async def test_a_withdrawal_after_the_case_did_not_engage_keeps_it_not_engaged(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -30,5 +31,13 @@ async def callers_force(
     return scheme
 
 
+async def current_time() -> datetime:
+    """Now, in UTC. A dependency rather than a call in the route, so that a test can stand the
+    service at a chosen moment (`app.dependency_overrides[current_time]`), on either side of a
+    bar's expiry, without a setting that could fake time in production."""
+    return datetime.now(UTC)
+
+
 SettingsDep = Annotated[Settings, Depends(settings_of)]
 ForceDep = Annotated[Scheme, Depends(callers_force)]
+NowDep = Annotated[datetime, Depends(current_time)]

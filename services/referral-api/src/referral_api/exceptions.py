@@ -65,12 +65,24 @@ def not_eligible(reasons: list[str], not_before: str | None, rule_set_version: s
     )
 
 
+# Why a closed referral can no longer be withdrawn, by how it closed (decision 0013).
+_CLOSED_BECAUSE = {
+    "completed": "The person completed the intervention, so the referral is closed as completed "
+    "and its outcome recorded for the crime record.",
+    "not_engaged": "The person did not engage with the drug service, so the referral is closed "
+    "as not engaged and its outcome recorded for the crime record.",
+    "withdrawn": "The referral was already withdrawn.",
+}
+
+
 def referral_closed(status: str) -> Problem:
+    because = _CLOSED_BECAUSE.get(status, f"The referral is {status.replace('_', ' ')}.")
     return Problem(
         409,
         "referral-closed",
         "Referral already closed",
-        f"This referral is {status.replace('_', ' ')} and can no longer be withdrawn.",
+        f"{because} A closed referral can no longer be withdrawn.",
+        extra={"referral_status": status},
     )
 
 

@@ -1,5 +1,5 @@
-"""referral-api: create_app() wires routers, errors, the outbox relay, the outcome feed's
-sequencer, the webhook sender and the PWA."""
+"""referral-api: create_app() wires routers, errors, the outbox relay, the consumer of the drug
+service's events, the outcome feed's sequencer, the webhook sender and the PWA."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from referral_api.officers.router import router as officer_router
 from referral_api.outcomes.router import router as outcome_router
 from referral_api.outcomes.sequencer import FeedSequencer
 from referral_api.portal import PortalFiles, portal_router
+from referral_api.referrals.consumers import subscriptions
 from referral_api.referrals.router import router as referral_router
 from referral_api.webhooks.router import router as webhook_router
 from referral_api.webhooks.sender import Retry, WebhookSender
@@ -34,7 +35,9 @@ def create_app(
     settings: Settings | None = None, *, start_background: bool = True, null_pool: bool = False
 ) -> FastAPI:
     settings = settings or Settings()
-    runtime = ServiceRuntime(settings, kit, producer="referral-api", null_pool=null_pool)
+    runtime = ServiceRuntime(
+        settings, kit, producer="referral-api", subscriptions=subscriptions(), null_pool=null_pool
+    )
     runtime.add(FeedSequencer(runtime.db, interval_seconds=settings.outcome_sequence_seconds))
     runtime.add(
         WebhookSender(

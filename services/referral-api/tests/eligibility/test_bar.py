@@ -8,18 +8,22 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select
 
 from contracts.vocabulary import ReferralOutcome
 from referral_api.config import Settings
+from referral_api.days import local_day
+from referral_api.dependencies import current_time
 from referral_api.eligibility.models import EligibilityRuleSet
 from referral_api.eligibility.schemas import example_eligibility_check
 from referral_api.forces.models import Force
-from referral_api.outcomes.service import close
+from referral_api.outcomes.service import add_months, close
 from referral_api.referrals.models import Referral
 from servicekit.db import Database
 
 from ..helpers import AuthHeaders, referral_body, submit
+from ..referrals.engagement_helpers import case_not_engaged, consumer_of, perform
 
 pytestmark = pytest.mark.db
 
@@ -262,3 +266,44 @@ async def test_a_barred_person_can_still_be_seen_as_someone_else(
     assert decision["eligible"] is True
     body = referral_body(family_name="Sample")
     assert (await submit(client, auth(), body)).status_code == 201
+
+
+async def test_a_bar_from_a_real_non_engagement_holds_until_it_expires_and_not_after(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    auth: AuthHeaders,
+    referral_settings: Settings,
+) -> None:
+    """The bar set when the drug service reports non-engagement, checked by a service standing
+    on either side of its expiry (its clock replaced, as only a test may)."""
+    created = (await submit(client, auth())).json()
+    referral_id = uuid.UUID(created["id"])
+    not_engaged_at = datetime.now(UTC) - timedelta(days=20)
+    db = Database(referral_settings.database_url, cipher=referral_settings.field_cipher())
+    try:
+        await perform(
+            db, consumer_of(db), referral_id, case_not_engaged(referral_id, not_engaged_at)
+        )
+    finally:
+        await db.dispose()
+    expires = add_months(not_engaged_at, 12)
+
+    def standing_at(moment: datetime) -> None:
+        async def now() -> datetime:
+            return moment
+
+        app.dependency_overrides[current_time] = now
+
+    standing_at(expires - timedelta(days=1))
+    refused = await check(client, auth)
+    assert refused["eligible"] is False
+    assert refused["not_before"] == local_day(expires).isoformat()
+
+    standing_at(expires + timedelta(days=1))
+    accepted = await check(client, auth)
+    assert accepted["eligible"] is True and accepted["not_before"] is None
+    app.dependency_overrides.clear()
+
+    # on the real clock, a few weeks into the bar, the referral itself is refused too
+    again = await submit(client, auth())
+    assert again.status_code == 422 and again.json()["not_before"] == refused["not_before"]

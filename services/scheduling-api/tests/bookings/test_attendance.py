@@ -165,3 +165,23 @@ async def test_all_marks_apply_or_none(desk: Desk) -> None:
     current = await desk.booking_of(first)
     assert current is not None and current.id == one.id  # still booked, not attended
     assert len(await desk.events("intervention.completed.v1")) == 1
+
+
+async def test_a_withdrawal_arriving_after_completion_leaves_the_intervention_completed(
+    desk: Desk,
+) -> None:
+    """referral-api refuses a withdrawal once it knows the intervention is complete; one sent
+    just before it knew still reaches here, and changes nothing
+    (docs/decisions/0013-withdrawal-until-closed.md)."""
+    _, referral_id, booking = await booked_person(desk)
+    session_id = str(booking.session_id)
+    await desk.start_session(session_id)
+    assert (await mark(desk, session_id, "attended", booking.id)).status_code == 200
+    published = await desk.events()
+
+    assert await desk.receive(desk.withdrawal(referral_id)) == "applied"
+
+    participant = await desk.participant(referral_id)
+    assert participant is not None and participant.status == "completed"
+    assert [b.status for b in await desk.bookings_of(referral_id)] == ["attended"]
+    assert [e.id for e in await desk.events()] == [e.id for e in published]

@@ -1,8 +1,8 @@
 """The referral events this service consumes, through the kit's idempotent consumer.
 
 `referral.submitted.v1` opens a case (once per referral, however often the event arrives);
-`referral.withdrawn.v1` closes it if open, and is recorded so that the order the two arrive in
-does not matter.
+`referral.withdrawn.v1` closes it if open or assessed, and is recorded so that the order the two
+arrive in does not matter.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class ReferralHandlers:
             )
         elif case.status != CaseStatus.withdrawn:
             log.info(
-                "referral %s withdrawn after its case closed as %s: the case keeps that outcome",
+                "referral %s withdrawn after its case ended as %s: the case keeps that outcome",
                 event.data.referral_id,
                 case.status,
             )

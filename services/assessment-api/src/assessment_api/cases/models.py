@@ -25,6 +25,10 @@ class CaseStatus(StrEnum):
 
 
 OPEN_STATUSES = (CaseStatus.awaiting_contact, CaseStatus.contacted)
+# What a withdrawal closes: an open case, and an assessed one too, whose referral is still open
+# while the person waits for their session (docs/decisions/0013-withdrawal-until-closed.md).
+# Only an end (not engaged, withdrawn) is final.
+WITHDRAWABLE_STATUSES = (*OPEN_STATUSES, CaseStatus.assessed)
 
 
 class ContactChannel(StrEnum):

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assessment_api.cases.models import (
     OPEN_STATUSES,
+    WITHDRAWABLE_STATUSES,
     Case,
     CaseStatus,
     ContactAttempt,
@@ -99,16 +100,17 @@ async def withdraw_open(
     withdrawn_at: datetime,
     now: datetime,
 ) -> bool:
-    """Close the referral's case as withdrawn if it is open; False when there is no open case.
+    """Close the referral's case as withdrawn if it is open or assessed; False when there is
+    none such.
 
-    Conditional like the sweep's, so a case the sweep (or a completion) closes first keeps that
+    Conditional like the sweep's, so a case the sweep closes first as not engaged keeps that
     outcome.
     """
     result = await session.execute(
         update(Case)
         .where(
             Case.referral_id == referral_id,
-            Case.status.in_([s.value for s in OPEN_STATUSES]),
+            Case.status.in_([s.value for s in WITHDRAWABLE_STATUSES]),
         )
         .values(
             status=CaseStatus.withdrawn,

@@ -135,12 +135,14 @@ async def open_case(
 async def withdraw(
     *, session: AsyncSession, data: ReferralWithdrawn, now: datetime | None = None
 ) -> Case | None:
-    """The force withdrew the referral: an open case closes and work on it stops.
+    """The force withdrew the referral: its case closes as withdrawn and work on it stops.
 
     The withdrawal is recorded whatever the case's state, so the order the events arrive in does
-    not matter: a submission applied after it opens its case already withdrawn. A case that has
-    already closed (assessed, or not engaged) has no work left to stop and its outcome has been
-    published: it keeps that outcome. Returns the case, or None while there is none yet.
+    not matter: a submission applied after it opens its case already withdrawn. An assessed case
+    closes too (its assessment is kept): the referral is still open while the person waits for
+    their session, and the two services must agree on how it ended. Only a case that already
+    ended as not engaged keeps that outcome, which referral-api has closed it with (it refuses
+    a withdrawal once it knows). Returns the case, or None while there is none yet.
     """
     now = now or datetime.now(UTC)
     await repository.lock_referral(session=session, referral_id=data.referral_id)

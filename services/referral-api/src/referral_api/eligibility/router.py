@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body
 
 from referral_api.days import local_day
 from referral_api.db import kit
-from referral_api.dependencies import ForceDep, SettingsDep
+from referral_api.dependencies import ForceDep, NowDep, SettingsDep
 from referral_api.eligibility import service
 from referral_api.eligibility.rules import RuleSet
 from referral_api.eligibility.schemas import (
@@ -40,6 +39,7 @@ async def check_eligibility(
     session: SessionDep,
     settings: SettingsDep,
     force: ForceDep,
+    now: NowDep,
 ) -> EligibilityCheckOut:
     """Whether the person is eligible, with the reason for each rule. Stores nothing about the
     person: the audit trail records who checked and when, not whom.
@@ -48,9 +48,7 @@ async def check_eligibility(
     """
     rule_set = force.rule_set
     service.check_answers_known(rule_set, dict(body.answers), "answers")
-    encounter_at = (
-        service.start_of(body.encounter_date) if body.encounter_date else datetime.now(UTC)
-    )
+    encounter_at = service.start_of(body.encounter_date) if body.encounter_date else now
     service.check_birth_date(
         body.person.date_of_birth, local_day(encounter_at), field="person.date_of_birth"
     )

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from contracts.vocabulary import (
@@ -84,3 +84,19 @@ class Referral(Base):
     suggested_outcome_code: Mapped[int] = mapped_column(Integer)
     first_contact_due: Mapped[datetime] = mapped_column(UTCDateTime())
     engagement_deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ReferralStep(Base):
+    """A step of the person's engagement that the drug service reported, at the time it happened.
+
+    One row per referral and step (contacted, assessed, booked): the earliest time wins, so a
+    rebooking or a redelivered event changes nothing. Submission and closing are not rows here:
+    the referral's own `submitted_at`, `closed_at` and `outcome` already say when they happened.
+    """
+
+    __tablename__ = "referral_steps"
+    __table_args__ = (PrimaryKeyConstraint("referral_id", "status"),)
+
+    referral_id: Mapped[uuid.UUID] = mapped_column(GUID(), ForeignKey("referrals.id"))
+    status: Mapped[ReferralStatus] = mapped_column(StringEnum(ReferralStatus, 20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

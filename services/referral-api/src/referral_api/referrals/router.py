@@ -13,13 +13,14 @@ from contracts.vocabulary import ReferralStatus
 from referral_api.db import kit
 from referral_api.dependencies import ForceDep, SettingsDep
 from referral_api.exceptions import invalid_field, referral_not_found
-from referral_api.referrals import fhir, repository, service
-from referral_api.referrals.models import Referral
+from referral_api.referrals import engagement, fhir, repository, service
+from referral_api.referrals.models import Referral, ReferralStep
 from referral_api.referrals.schemas import (
     ReferralCreated,
     ReferralIn,
     ReferralOut,
     ReferralPage,
+    TimelineStep,
     WithdrawalIn,
     example_referral,
 )
@@ -42,7 +43,11 @@ ENGAGEMENT = {
     ReferralStatus.not_engaged: "did not engage",
     ReferralStatus.withdrawn: "withdrawn",
 }
-ALREADY_CLOSED = (409, "The referral is already closed.")
+ALREADY_CLOSED = (
+    409,
+    "The referral is already closed (completed, did not engage, or withdrawn): it can no "
+    "longer be withdrawn.",
+)
 
 
 # Who is told whether the person was referred before. Never officers: they see only whether a
@@ -50,10 +55,14 @@ ALREADY_CLOSED = (409, "The referral is already closed.")
 SEES_REREFERRAL = frozenset({Role.supervisor, Role.integration})
 
 
-def _out(referral: Referral, principal: Principal) -> ReferralOut:
+def _out(referral: Referral, principal: Principal, steps: list[ReferralStep]) -> ReferralOut:
     return ReferralOut.of(
         referral,
         engagement=ENGAGEMENT[referral.status],
+        timeline=[
+            TimelineStep(status=step.status, at=step.at)
+            for step in engagement.timeline(referral, steps)
+        ],
         person=referral,
         encounter=referral,
         substances=[s["substance"] for s in referral.substances],
@@ -117,6 +126,10 @@ async def submit_referral(
     return answer.json_response()
 
 
+async def _steps(session: SessionDep, referral: Referral) -> list[ReferralStep]:
+    return (await repository.steps_of(session=session, referral_ids=[referral.id]))[referral.id]
+
+
 async def _audit(
     session: SessionDep,
     principal: Principal,
@@ -155,9 +168,10 @@ async def get_referral(
     )
     if referral is None:
         raise referral_not_found()
+    steps = await _steps(session, referral)  # in the same transaction as the referral
     await _audit(session, principal, referral, "view referral status")
     await session.commit()
-    return _out(referral, principal)
+    return _out(referral, principal, steps)
 
 
 @router.get(
@@ -206,11 +220,12 @@ async def list_referrals(
         cursor=cursor,
         limit=limit,
     )
+    steps = await repository.steps_of(session=session, referral_ids=[r.id for r in found.rows])
     for referral in found.rows:
         await _audit(session, principal, referral, "list referrals")
     await session.commit()
     return ReferralPage(
-        items=[_out(r, principal) for r in found.rows],
+        items=[_out(r, principal, steps[r.id]) for r in found.rows],
         next_cursor=found.next_cursor,
     )
 
@@ -240,8 +255,9 @@ async def withdraw_referral(
     """
 
     async def perform() -> idempotency.StoredResponse:
+        # locked: a completion applied at the same moment waits, then finds it withdrawn
         referral = await repository.get_visible(
-            session=session, principal=principal, referral_id=referral_id
+            session=session, principal=principal, referral_id=referral_id, for_update=True
         )
         if referral is None:
             raise referral_not_found()
@@ -274,7 +290,7 @@ async def withdraw_referral(
         # was rolled back), so only the kit, which sees how the write ended, can tell.
         await _audit(session, principal, referral, "withdrawal retried")
         await session.commit()
-    return _out(referral, principal)
+    return _out(referral, principal, await _steps(session, referral))
 
 
 # What the document promises of the FHIR answer; fhir.resources checks the whole of it in

@@ -204,8 +204,16 @@ class EncounterSummary(FromRow):
     crime_reference: str | None
 
 
-# Read from a Referral row; `engagement`, `substances`, `person` and `encounter` (the row again)
-# are given, and `is_rereferral` is None for a role that may not see it.
+class TimelineStep(BaseModel):
+    """A step the referral reached and when: referred, contacted, assessed, booked, then its end
+    (completed, did not engage, or withdrawn)."""
+
+    status: ReferralStatus
+    at: datetime
+
+
+# Read from a Referral row; `engagement`, `timeline`, `substances`, `person` and `encounter`
+# (the row again) are given, and `is_rereferral` is None for a role that may not see it.
 class ReferralOut(FromRow):
     id: uuid.UUID
     reference: str
@@ -218,6 +226,10 @@ class ReferralOut(FromRow):
     suggested_outcome_code: int
     submitted_at: datetime
     closed_at: datetime | None
+    timeline: list[TimelineStep] = Field(
+        description="Each step reached with its time, in step order, ending with the outcome "
+        "once closed."
+    )
     officer_id: str = Field(validation_alias="officer_subject")
     integration_client_id: uuid.UUID | None = Field(
         default=None,
