@@ -69,6 +69,7 @@ bench: $(STAMP)
 	@status=0; \
 	$(BIN)/python tests/benchmarks/bench_referrals.py || status=1; \
 	$(BIN)/python tests/benchmarks/bench_booking.py || status=1; \
+	$(BIN)/python tests/benchmarks/bench_completion.py || status=1; \
 	exit $$status
 
 clean:

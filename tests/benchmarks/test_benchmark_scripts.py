@@ -120,3 +120,30 @@ def test_booking_benchmark_books_every_assessment_once_against_its_baseline(
         assert run["exactly_once"] and run["publish_failures"] == 0, done.stdout
         assert run["assessments"] == 20 and run["bookings_received"] >= 20
     assert sqlite["p99_real_over_bare"] > 0
+
+
+@pytest.mark.nats
+@pytest.mark.slow
+def test_completion_benchmark_closes_every_marked_referral_once(tmp_path: Path) -> None:
+    output = tmp_path / "completion.json"
+    done = run_script(
+        "bench_completion.py",
+        "--databases",
+        "sqlite",
+        "--seconds",
+        "1",
+        "--warmup",
+        "5",
+        "--quiet-wait",
+        "0",
+        "--output",
+        str(output),
+    )
+    # the exit status says whether the target was met, which 20 marks cannot tell
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    sqlite = json.loads(output.read_text())["databases"]["sqlite"]
+    assert sqlite["exactly_once"] and sqlite["mark_failures"] == 0, done.stdout
+    assert sqlite["marks"] == 20
+    stages = ("attendance_answered", "intervention_completed_on_bus", "referral_closed_on_bus")
+    p99 = [sqlite[stage]["p99_ms"] for stage in stages]
+    assert p99[0] > 0 and all(later > 0 for later in p99[1:])
