@@ -94,8 +94,13 @@ async def referral_service(
     make_referral_settings: ReferralSettingsFactory,
     nats_server: NatsServer,
 ) -> AsyncIterator[Service]:
+    # development: the force's webhook receiver a test runs is plain http on this machine
     settings = make_referral_settings(
-        seeded_referral_database, nats_server.url, outbox_poll_seconds=0.2
+        seeded_referral_database,
+        nats_server.url,
+        outbox_poll_seconds=0.2,
+        development=True,
+        webhook_send_seconds=0.2,
     )
     service = await started(create_referral_app(settings), "http://referral-api")
     yield service
@@ -177,6 +182,21 @@ class Journey:
             "/v1/referrals",
             json=example_referral(),
             headers={**self.officer, "Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert submitted.status_code == 201, submitted.text
+        referral: dict[str, Any] = submitted.json()
+        return referral
+
+    async def refer_as_force_system(self, dev_idp: DevIdentityProvider) -> dict[str, Any]:
+        """The force's records system refers the example person for the officer, who is known
+        in the force from their own sign-in; its answer."""
+        signed_in = await self.referrals.client.get("/v1/force", headers=self.officer)
+        assert signed_in.status_code == 200, signed_in.text
+        system = {"Authorization": f"Bearer {dev_idp.token(role='integration', forces=['demo'])}"}
+        submitted = await self.referrals.client.post(
+            "/v1/referrals",
+            json=example_referral() | {"officer_id": "demo-officer-1"},
+            headers={**system, "Idempotency-Key": str(uuid.uuid4())},
         )
         assert submitted.status_code == 201, submitted.text
         referral: dict[str, Any] = submitted.json()

@@ -1,13 +1,16 @@
 """The loop closed, through a real NATS server: referral-api follows the drug service's events
-to the end of each referral. Completed: every step on the officer's referral, one
-`referral.closed.v1`, and no withdrawal after it. Withdrawn midway: every service ends it the
-same way. Never answered the phone: closed as not engaged, and the person refused at the next
-eligibility check until the bar expires, accepted after."""
+to the end of each referral. Completed: a referral made by the force's system by machine, every
+step on the officer's referral, one `referral.closed.v1`, the outcome at the force's webhook
+receiver with a signature that verifies, and no withdrawal after it. Withdrawn midway: every
+service ends it the same way. Never answered the phone: closed as not engaged, and the person
+refused at the next eligibility check until the bar expires, accepted after."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +18,8 @@ import pytest
 from nats.aio.client import Client
 from nats.js.api import DeliverPolicy
 from sqlalchemy import update
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from assessment_api.cases.sweep import NotEngagedSweep
 from contracts import parse_event
@@ -26,11 +31,47 @@ from scheduling_api.sessions.models import Session
 from servicekit import bus
 from servicekit.devidp import DevIdentityProvider
 from servicekit_testing.nats import NatsServer
+from servicekit_testing.server import serving
 
 if TYPE_CHECKING:
     from conftest import Journey, Service
 
 pytestmark = [pytest.mark.db, pytest.mark.nats]
+
+
+@dataclass
+class WebhookReceiver:
+    """A force system's webhook endpoint over real HTTP: it keeps each message, verified as the
+    integration guide says (`standardwebhooks`), and answers 204."""
+
+    secret: str = ""
+    received: list[dict[str, Any]] = field(default_factory=list)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while (message := await receive())["type"] != "lifespan.shutdown":
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        try:
+            Webhook(self.secret).verify(body, headers)
+            verified = True
+        except WebhookVerificationError:
+            verified = False
+        self.received.append({"payload": json.loads(body), "verified": verified})
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def messages_for(self, referral_id: str) -> list[dict[str, Any]]:
+        return [m for m in self.received if m["payload"]["data"]["referral_id"] == referral_id]
 
 
 @pytest.fixture
@@ -109,7 +150,38 @@ async def test_a_completed_referral_shows_every_step_closes_once_and_cannot_be_w
         "Authorization": "Bearer "
         + dev_idp.token(role="facilitator", forces=["demo"], subject="demo-facilitator-1")
     }
-    referral = await journey.refer()
+    # the force's records system takes outcomes by webhook, and makes the referral by machine
+    receiver = WebhookReceiver()
+    admin = {"Authorization": f"Bearer {dev_idp.token(role='admin', forces=['demo'])}"}
+    async with serving(receiver) as receiver_url:
+        registered = await journey.referrals.client.post(
+            "/v1/webhooks",
+            json={"force": "demo", "url": receiver_url, "description": "Records management"},
+            headers=admin,
+        )
+        assert registered.status_code == 201, registered.text
+        receiver.secret = registered.json()["secret"]
+        referral = await journey.refer_as_force_system(dev_idp)
+        await complete(journey, scheduling_service, facilitator, nc, referral)
+
+        delivered = await journey.eventually(
+            lambda: receiver.messages_for(referral["id"]), what="the outcome at the webhook"
+        )
+    [message] = delivered
+    assert message["verified"], "the webhook's signature did not verify"
+    assert message["payload"]["type"] == "referral.closed"
+    assert message["payload"]["data"]["outcome"] == "completed"
+    assert message["payload"]["data"]["reference"] == referral["reference"]
+
+
+async def complete(
+    journey: Journey,
+    scheduling_service: Service,
+    facilitator: dict[str, str],
+    nc: Client,
+    referral: dict[str, Any],
+) -> None:
+    """The referral assessed, booked, attended and completed, checked at every step."""
     case = await journey.case_of(referral["id"])
     await journey.reach(case["id"])
     await status_reaches(journey, referral["id"], "contacted")
