@@ -9,10 +9,13 @@ session, and attending the allocated session is announced as `intervention.compl
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts import CloudEvent
 from contracts.events.v1 import (
     AssessmentCompletedEvent,
     CaseContactedEvent,
@@ -28,82 +31,60 @@ from servicekit.inbox import Handler, Subscription
 DURABLE = "referral-api"
 
 
-async def case_contacted(session: AsyncSession, event: Any) -> None:
-    assert isinstance(event, CaseContactedEvent)
-    await engagement.reach(
-        session=session,
-        referral_id=event.data.referral_id,
-        force_id=event.forceid,
-        step=ReferralStatus.contacted,
-        at=event.data.contacted_at,
-    )
+def step(kind: type[CloudEvent], reached: ReferralStatus, at: Callable[[Any], datetime]) -> Handler:
+    """A handler moving the event's referral on to `reached`, at the time `at` reads from it."""
+
+    async def handle(session: AsyncSession, event: Any) -> None:
+        assert isinstance(event, kind)
+        await engagement.reach(
+            session=session,
+            referral_id=event.data.referral_id,
+            force_id=event.forceid,
+            step=reached,
+            at=at(event),
+        )
+
+    return handle
 
 
-async def assessment_completed(session: AsyncSession, event: Any) -> None:
-    assert isinstance(event, AssessmentCompletedEvent)
-    await engagement.reach(
-        session=session,
-        referral_id=event.data.referral_id,
-        force_id=event.forceid,
-        step=ReferralStatus.assessed,
-        at=event.data.completed_at,
-    )
+def ending(
+    kind: type[CloudEvent], outcome: ReferralOutcome, at: Callable[[Any], datetime]
+) -> Handler:
+    """A handler ending the event's referral with `outcome`, at the time `at` reads from it."""
 
+    async def handle(session: AsyncSession, event: Any) -> None:
+        assert isinstance(event, kind)
+        await engagement.end(
+            session=session,
+            referral_id=event.data.referral_id,
+            force_id=event.forceid,
+            outcome=outcome,
+            at=at(event),
+        )
 
-async def session_booked(session: AsyncSession, event: Any) -> None:
-    assert isinstance(event, SessionBookedEvent)
-    # when the booking was made, not when the session starts
-    await engagement.reach(
-        session=session,
-        referral_id=event.data.referral_id,
-        force_id=event.forceid,
-        step=ReferralStatus.booked,
-        at=event.time,
-    )
-
-
-async def case_not_engaged(session: AsyncSession, event: Any) -> None:
-    assert isinstance(event, CaseNotEngagedEvent)
-    await engagement.end(
-        session=session,
-        referral_id=event.data.referral_id,
-        force_id=event.forceid,
-        outcome=ReferralOutcome.not_engaged,
-        at=event.data.at,
-    )
-
-
-async def intervention_completed(session: AsyncSession, event: Any) -> None:
-    assert isinstance(event, InterventionCompletedEvent)
-    await engagement.end(
-        session=session,
-        referral_id=event.data.referral_id,
-        force_id=event.forceid,
-        outcome=ReferralOutcome.completed,
-        at=event.data.completed_at,
-    )
-
-
-async def intervention_not_engaged(session: AsyncSession, event: Any) -> None:
-    assert isinstance(event, InterventionNotEngagedEvent)
-    await engagement.end(
-        session=session,
-        referral_id=event.data.referral_id,
-        force_id=event.forceid,
-        outcome=ReferralOutcome.not_engaged,
-        at=event.data.at,
-    )
+    return handle
 
 
 ASSESSMENT: dict[str, Handler] = {
-    "case.contacted.v1": case_contacted,
-    "assessment.completed.v1": assessment_completed,
-    "case.not_engaged.v1": case_not_engaged,
+    "case.contacted.v1": step(
+        CaseContactedEvent, ReferralStatus.contacted, lambda e: e.data.contacted_at
+    ),
+    "assessment.completed.v1": step(
+        AssessmentCompletedEvent, ReferralStatus.assessed, lambda e: e.data.completed_at
+    ),
+    "case.not_engaged.v1": ending(
+        CaseNotEngagedEvent, ReferralOutcome.not_engaged, lambda e: e.data.at
+    ),
 }
 SCHEDULING: dict[str, Handler] = {
-    "session.booked.v1": session_booked,
-    "intervention.completed.v1": intervention_completed,
-    "intervention.not_engaged.v1": intervention_not_engaged,
+    # when the booking was made, not when the session starts
+    "session.booked.v1": step(SessionBookedEvent, ReferralStatus.booked, lambda e: e.time),
+    "intervention.completed.v1": ending(
+        InterventionCompletedEvent, ReferralOutcome.completed, lambda e: e.data.completed_at
+    ),
+    "intervention.not_engaged.v1": ending(
+        InterventionNotEngagedEvent, ReferralOutcome.not_engaged, lambda e: e.data.at
+    ),
 }
 
 
