@@ -58,9 +58,11 @@ from bench_referrals import (
 )
 from nats.js.api import DeliverPolicy
 from nats.js.errors import NotFoundError
+from sqlalchemy import text
 
 from contracts import new_event
-from contracts.events.v1 import AssessmentCompleted
+from contracts.events.v1 import AssessmentCompleted, ReminderContact
+from contracts.sealed import generate_keypair, seal
 from contracts.vocabulary import NeedDomain, NeedLevel, Pathway, Substance
 from scheduling_api.seed import DEMO_FORCE, course_id, seed_courses
 from scheduling_api.sessions.models import DeliveryMode, Session
@@ -86,6 +88,10 @@ MIX: dict[Pathway, float] = {
     Pathway.one_to_one: 0.02,
 }
 SEAT_HEADROOM = 2.0  # seats per course, over its expected share of every assessment sent
+# the pair assessment-api seals the reminder contact to, and a person who has a phone
+SCHEDULING_KEYS = generate_keypair()
+SCHEDULING_KEY_ID = "scheduling-bench"
+CONTACT = ReminderContact(given_name="Jordan", phone="07700 900123").model_dump_json().encode()
 
 
 # --- the database ----------------------------------------------------------------------------
@@ -157,6 +163,11 @@ def assessments(n: int, rng: random.Random) -> list[tuple[str, bytes, str]]:
                 needs={NeedDomain.housing: NeedLevel.none},
                 preferred_language="en",
                 interpreter_needed=False,
+                # as assessment-api sends it: scheduling-api opens it, keeps it encrypted and
+                # schedules the person's reminders in the booking's transaction
+                reminder_contact=seal(
+                    CONTACT, public_key=SCHEDULING_KEYS[1], kid=SCHEDULING_KEY_ID
+                ),
             ),
             source="/assessment-api",
             subject=str(referral_id),
@@ -243,6 +254,7 @@ def real_env(idp: DevIdentityProvider, database_url: str, nats_url: str) -> dict
             "SCHEDULING_FIELD_KEYS": json.dumps({"bench1": new_key()}),
             "SCHEDULING_FIELD_KEY_CURRENT": "bench1",
             "SCHEDULING_JSON_LOGS": "false",
+            "SCHEDULING_PRIVATE_KEY": SCHEDULING_KEYS[0],
         }
     )
     return env
@@ -333,9 +345,22 @@ async def booking_run(
         "publish_failures": failed + warm_failed,
         "exactly_once": not (tally.missing or tally.duplicated or tally.unexpected),
     }
+    if kind == "real":
+        result["bookings_with_reminders"] = await bookings_with_reminders(database_url)
     if not result["exactly_once"] or result["publish_failures"]:
         result["log_tail"] = tail
     return result
+
+
+async def bookings_with_reminders(database_url: str) -> int:
+    """How many bookings had their reminders scheduled: each assessment carried a contact."""
+    db = Database(database_url)
+    try:
+        async with db.session() as session:
+            found = await session.scalar(text("SELECT count(DISTINCT booking_id) FROM reminders"))
+            return int(found or 0)
+    finally:
+        await db.dispose()
 
 
 # --- the report ------------------------------------------------------------------------------

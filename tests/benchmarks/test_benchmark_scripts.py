@@ -120,6 +120,8 @@ def test_booking_benchmark_books_every_assessment_once_against_its_baseline(
         assert run["exactly_once"] and run["publish_failures"] == 0, done.stdout
         assert run["assessments"] == 20 and run["bookings_received"] >= 20
     assert sqlite["p99_real_over_bare"] > 0
+    # every booking went through the whole path, its reminders scheduled from the sealed contact
+    assert sqlite["real"]["bookings_with_reminders"] == 25
 
 
 @pytest.mark.nats
