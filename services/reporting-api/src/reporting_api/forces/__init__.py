@@ -1,0 +1,1 @@
+"""Each force's reporting settings and the tables it uploads."""

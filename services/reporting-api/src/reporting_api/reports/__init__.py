@@ -1,0 +1,2 @@
+"""The reports of the scheme, computed from journeys (`journeys.Journey`) projected from the
+events."""
