@@ -10,6 +10,7 @@ from reporting_api.db import kit
 from reporting_api.projections.projector import subscriptions
 from reporting_api.projections.rebuild import Rebuilder
 from reporting_api.projections.router import router as admin_router
+from reporting_api.reports.router import router as report_router
 from servicekit.app import ServiceRuntime, build_app
 from servicekit.logs import configure_logging
 
@@ -39,7 +40,7 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
         title="reporting-api",
         version="1.0.0",
         description=DESCRIPTION,
-        routers=[admin_router],
+        routers=[report_router, admin_router],
         start_background=start_background,
     )
 

@@ -230,3 +230,18 @@ async def load_journeys(
             )
         )
     return journeys
+
+
+async def load_person_history(
+    session: AsyncSession, generation: int, force_id: str, since: datetime, until: datetime
+) -> list[tuple[str, datetime]]:
+    """(person key, submitted) of the force's referrals in [since, until): for re-referrals."""
+    rows = await session.execute(
+        select(ReferralFact.person_key, ReferralFact.submitted_at).where(
+            ReferralFact.generation == generation,
+            ReferralFact.force_id == force_id,
+            ReferralFact.submitted_at >= since,
+            ReferralFact.submitted_at < until,
+        )
+    )
+    return [(person, at) for person, at in rows]

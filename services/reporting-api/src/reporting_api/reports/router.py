@@ -1,0 +1,70 @@
+"""GET /v1/reports/...: each report for a force and period, as JSON or (`Accept: text/csv`) a
+table of it as CSV. Analysts and supervisors of the force only; every figure an aggregate."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from reporting_api.reports.funnel import funnel_report
+from reporting_api.reports.inputs import inputs_for
+from reporting_api.reports.journeys import load_person_history
+from reporting_api.reports.measures import REREFERRAL_WINDOW
+from reporting_api.reports.query import ReportQueryDep
+from reporting_api.reports.respond import TableQuery, report_responses, respond
+from reporting_api.reports.summary import summary_report
+from reporting_api.reports.tables import Report
+from servicekit.app import SessionDep
+from servicekit.problems import Problem
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
+
+
+def _no_breakdown(query: ReportQueryDep, report: str) -> None:
+    if query.by is not None:
+        raise Problem(
+            422,
+            "no-breakdown",
+            "This report has no breakdown",
+            f"The {report} report is for the whole force: ask /v1/reports/funnel with `by`.",
+            errors=[{"field": "by", "message": "not taken by this report"}],
+        )
+
+
+@router.get(
+    "/summary",
+    response_model=Report,
+    operation_id="get_summary_report",
+    responses=report_responses("overview, volumes, funnel"),
+)
+async def get_summary_report(
+    request: Request, query: ReportQueryDep, session: SessionDep, table: TableQuery = None
+) -> Response:
+    """Volumes by week, month or year; the funnel; at-least-assessment compliance; re-referral
+    within 12 months; officer hours saved."""
+    _no_breakdown(query, "summary")
+    inputs = await inputs_for(session, query)
+    history = await load_person_history(
+        session,
+        inputs.generation,
+        query.force,
+        query.since - REREFERRAL_WINDOW - timedelta(days=1),
+        query.until,
+    )
+    return respond(request, summary_report(inputs, history), table)
+
+
+@router.get(
+    "/funnel",
+    response_model=Report,
+    operation_id="get_funnel_report",
+    responses=report_responses("funnel"),
+)
+async def get_funnel_report(
+    request: Request, query: ReportQueryDep, session: SessionDep, table: TableQuery = None
+) -> Response:
+    """Referred, contacted, assessed, booked, attended, completed, did not engage, withdrawn;
+    with `by`, for each group of the breakdown (secondary suppression within each stage)."""
+    return respond(request, funnel_report(await inputs_for(session, query)), table)
