@@ -11,6 +11,7 @@ import yaml
 
 from contracts import EVENT_TYPES, stream_for
 from contracts.generate import ASYNCAPI_FILE, CONTENT_TYPE, SCHEMA_DIR, drift, main, render
+from contracts.subjects import CONSUMERS
 
 
 def test_committed_schemas_match_the_models() -> None:
@@ -106,7 +107,7 @@ def _resolve(document: dict[str, Any], ref: str) -> Any:
     return node
 
 
-def test_asyncapi_describes_every_subject_and_its_producer() -> None:
+def test_asyncapi_describes_every_subject_its_producer_and_its_consumers() -> None:
     document = yaml.safe_load((SCHEMA_DIR / ASYNCAPI_FILE).read_text(encoding="utf-8"))
     assert document["asyncapi"] == "3.0.0"
     assert document["servers"]["jetstream"]["protocol"] == "nats"
@@ -120,10 +121,10 @@ def test_asyncapi_describes_every_subject_and_its_producer() -> None:
             for op in document["operations"].values()
             if op["channel"]["$ref"] == f"#/channels/{event_type}"
         ]
-        assert len(operations) == 1
-        operation = operations[0]
-        assert operation["action"] == "send"
+        (operation,) = [op for op in operations if op["action"] == "send"]
         assert operation["tags"] == [{"name": stream_for(event_type).producer}]
+        receivers = [op["tags"][0]["name"] for op in operations if op["action"] == "receive"]
+        assert receivers == list(CONSUMERS[event_type])
         for message_ref in operation["messages"]:
             assert message_ref["$ref"].startswith(f"#/channels/{event_type}/messages/")
             message = _resolve(document, _resolve(document, message_ref["$ref"])["$ref"])

@@ -26,6 +26,7 @@ import yaml
 from contracts import EVENT_TYPES, STREAMS, stream_for
 from contracts.compatibility import catalogue_breaking_changes
 from contracts.events.v1 import ContactDetails, ReminderContact
+from contracts.subjects import CONSUMERS
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 ASYNCAPI_FILE = "asyncapi.yaml"
@@ -63,7 +64,8 @@ def json_schemas() -> dict[str, dict[str, Any]]:
 
 
 def asyncapi_document() -> dict[str, Any]:
-    """The AsyncAPI 3.0 document: one channel per subject, each sent by its producer."""
+    """The AsyncAPI 3.0 document: one channel per subject, each sent by its producer and
+    received by its consumers."""
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}
@@ -102,6 +104,16 @@ def asyncapi_document() -> dict[str, Any]:
             "messages": [{"$ref": f"#/channels/{event_type}/messages/{event_type}"}],
             "tags": [{"name": stream.producer}],
         }
+        for consumer in CONSUMERS.get(event_type, ()):
+            operations[f"{consumer}.receive.{event_type}"] = {
+                "action": "receive",
+                "title": f"{consumer} consumes {event_type}",
+                "description": f"A durable pull consumer `{consumer}` on stream {stream.name}, "
+                "explicit ack, each event applied once through the consumer's inbox.",
+                "channel": {"$ref": f"#/channels/{event_type}"},
+                "messages": [{"$ref": f"#/channels/{event_type}/messages/{event_type}"}],
+                "tags": [{"name": consumer}],
+            }
     streams = "; ".join(f"{s.name} ({', '.join(s.subjects)}) from {s.producer}" for s in STREAMS)
     return {
         "asyncapi": "3.0.0",

@@ -40,3 +40,23 @@ def stream_for(subject: str) -> Stream:
         if any(subject_matches(pattern, subject) for pattern in stream.subjects):
             return stream
     raise KeyError(f"no stream captures subject {subject!r}")
+
+
+# Who consumes each event (besides its producer): the catalogue's "consumers" column, which the
+# AsyncAPI document shows as receive operations. tests/events checks each service's consumers
+# handle exactly these.
+CONSUMERS: dict[str, tuple[str, ...]] = {
+    "referral.submitted.v1": ("assessment-api", "reporting-api"),
+    "referral.withdrawn.v1": ("assessment-api", "scheduling-api", "reporting-api"),
+    "referral.closed.v1": ("reporting-api",),
+    "case.contacted.v1": ("referral-api", "reporting-api"),
+    "assessment.completed.v1": ("scheduling-api", "referral-api", "reporting-api"),
+    "case.not_engaged.v1": ("referral-api", "reporting-api"),
+    "safeguarding.raised.v1": ("reporting-api",),
+    "support.referred.v1": ("reporting-api",),
+    "session.booked.v1": ("referral-api", "reporting-api"),
+    "session.attended.v1": ("reporting-api",),
+    "session.missed.v1": ("reporting-api",),
+    "intervention.completed.v1": ("referral-api", "reporting-api"),
+    "intervention.not_engaged.v1": ("referral-api", "reporting-api"),
+}
