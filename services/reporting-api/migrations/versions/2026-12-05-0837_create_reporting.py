@@ -73,6 +73,7 @@ def upgrade() -> None:
     sa.Column('finished_at', servicekit.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('heartbeat_at', servicekit.db.UTCDateTime(timezone=True), nullable=True, comment="A rebuild's last sign of life: one gone quiet is abandoned and can be replaced."),
     sa.Column('events_replayed', sa.Integer(), nullable=False),
+    sa.Column('forgotten_at', servicekit.db.UTCDateTime(timezone=True), nullable=True, comment="When a replaced generation's facts were deleted."),
     sa.Column('error', sa.String(length=500), nullable=True),
     sa.PrimaryKeyConstraint('generation', name=op.f('pk_projection_generations'))
     )

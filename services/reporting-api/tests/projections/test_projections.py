@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from contracts.vocabulary import (
     NeedDomain,
     NeedLevel,
@@ -17,6 +19,8 @@ from contracts.vocabulary import (
 from reporting_api.projections.projector import active_generation
 from reporting_api.reports.journeys import load_journeys
 from reporting_api.synthetic.events import JourneyEvents
+
+pytestmark = pytest.mark.db
 
 START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 

@@ -30,6 +30,8 @@ from reporting_api.forces.models import ForceSettings
 from reporting_api.synthetic.events import JourneyEvents
 from servicekit.db import utcnow
 
+pytestmark = pytest.mark.db
+
 MARCH = {"from": "2026-03-01", "to": "2026-03-31", "interval": "month"}
 
 

@@ -117,7 +117,11 @@ class EventConsumer:
 
     async def stop(self) -> None:
         for task in self._tasks:
-            task.cancel()
+            # nats-py's fetch can lose a cancellation that lands as its wait times out (it then
+            # fetches again): cancel until the task has really ended
+            while not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=0.5)
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task

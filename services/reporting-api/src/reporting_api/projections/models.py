@@ -46,6 +46,9 @@ class Generation(Base):
         comment="A rebuild's last sign of life: one gone quiet is abandoned and can be replaced.",
     )
     events_replayed: Mapped[int] = mapped_column(Integer, default=0)
+    forgotten_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), nullable=True, comment="When a replaced generation's facts were deleted."
+    )
     error: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 

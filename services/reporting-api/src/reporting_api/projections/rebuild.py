@@ -7,7 +7,8 @@ swap it in.
    last one it held when the rebuild began (anything later the live consumer writes into N+1),
    in batches, each batch's facts in one transaction.
 3. It makes N+1 active and N retired in one transaction: reports read N until that commit and
-   N+1 after it, never a half-built generation. Then it deletes N's facts.
+   N+1 after it, never a half-built generation. A minute later (a report that began reading N
+   has finished) N's facts are deleted.
 
 Facts are only inserted, never updated, with conflicts ignored, so an event applied twice (live
 and replayed) or out of order gives the same projections. A rebuild that fails is marked failed
@@ -35,12 +36,15 @@ from reporting_api.projections.models import Generation, GenerationState, Import
 from reporting_api.projections.projector import STREAM_EVENTS, write_facts
 from servicekit import bus
 from servicekit.db import Database, utcnow
+from servicekit.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
 # a rebuild whose heartbeat is older than this is taken to have died with its process
 ABANDONED_AFTER = timedelta(minutes=2)
 FETCH_SECONDS = 2.0
+# how long a replaced generation's facts are kept: longer than any report takes to read them
+FORGET_AFTER = timedelta(seconds=60)
 
 
 class RebuildRunning(Exception):
@@ -59,12 +63,14 @@ class Rebuilder:
         self.nats_url = settings.nats_url
         self.batch_size = settings.rebuild_batch_size
         self._task: asyncio.Task[None] | None = None
+        # retired and failed generations' facts go once no report can still be reading them
+        self._forgetter = Periodic("forget-old-generations", self.forget_old, every_seconds=30)
 
     async def start(self) -> None:
-        # facts of generations retired or failed before a restart are still to be deleted
-        self._task = asyncio.create_task(self._forget_old(), name="rebuild-forget")
+        await self._forgetter.start()
 
     async def stop(self) -> None:
+        await self._forgetter.stop()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -128,7 +134,6 @@ class Rebuilder:
                     )
                 )
                 await session.commit()
-        await self._forget_old()
 
     async def _apply(self, generation: int, events: Sequence[CloudEvent], replayed: int) -> None:
         async with self.db.session() as session:
@@ -244,17 +249,30 @@ class Rebuilder:
             await session.commit()
         log.info("generation %d is active: %d events replayed", generation, replayed)
 
-    async def _forget_old(self) -> None:
-        """Delete the facts of retired and failed generations, a table at a time."""
+    async def forget_old(self, now: datetime | None = None) -> bool:
+        """Delete the facts of generations retired or failed more than `FORGET_AFTER` ago (a
+        report that began reading one just before the swap finishes first); their rows stay,
+        as the record of each rebuild. False: nothing more to do now."""
+        cutoff = (now or utcnow()) - FORGET_AFTER
         async with self.db.session() as session:
             old = list(
                 await session.scalars(
                     select(Generation.generation).where(
-                        Generation.state.in_((GenerationState.retired, GenerationState.failed))
+                        Generation.state.in_((GenerationState.retired, GenerationState.failed)),
+                        Generation.finished_at < cutoff,
+                        Generation.forgotten_at.is_(None),
                     )
                 )
             )
+            if not old:
+                return False
             for table in FACT_TABLES:
-                if old:
-                    await session.execute(delete(table).where(table.c.generation.in_(old)))
+                await session.execute(delete(table).where(table.c.generation.in_(old)))
+            await session.execute(
+                update(Generation)
+                .where(Generation.generation.in_(old))
+                .values(forgotten_at=utcnow())
+            )
             await session.commit()
+        log.info("deleted the facts of generations %s", old)
+        return False
