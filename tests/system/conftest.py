@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from nats.aio.client import Client
 
 import assessment_api
+import reporting_api
 import scheduling_api
 from assessment_api.assessments.schemas import example_assessment
 from assessment_api.config import Settings as AssessmentSettings
@@ -25,6 +26,9 @@ from assessment_api.main import create_app as create_assessment_app
 from assessment_api.seed import seed as seed_assessment
 from referral_api.main import create_app as create_referral_app
 from referral_api.referrals.schemas import example_referral
+from reporting_api.config import Settings as ReportingSettings
+from reporting_api.main import create_app as create_reporting_app
+from reporting_api.seed import seed_settings as seed_reporting_settings
 from scheduling_api.config import Settings as SchedulingSettings
 from scheduling_api.main import create_app as create_scheduling_app
 from scheduling_api.seed import seed as seed_scheduling
@@ -139,6 +143,23 @@ async def scheduling_service(
     await seed_scheduling(url)
     settings = SchedulingSettings(**wiring(url, nats_server, dev_idp, trusted_issuers, field_keys))
     service = await started(create_scheduling_app(settings), "http://scheduling-api")
+    yield service
+    await stopped(service)
+
+
+@pytest.fixture
+async def reporting_service(
+    template_databases: TemplateDatabases,
+    nats_server: NatsServer,
+    dev_idp: DevIdentityProvider,
+    trusted_issuers: dict[str, list[str]],
+    field_keys: dict[str, str],
+) -> AsyncIterator[Service]:
+    """reporting-api with the demonstration force's settings (no synthetic history)."""
+    url = await template_databases.fresh(alembic_ini(reporting_api))
+    settings = ReportingSettings(**wiring(url, nats_server, dev_idp, trusted_issuers, field_keys))
+    service = await started(create_reporting_app(settings), "http://reporting-api")
+    await seed_reporting_settings(service.app.state.runtime.db)
     yield service
     await stopped(service)
 

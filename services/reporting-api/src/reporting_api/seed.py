@@ -23,6 +23,11 @@ DEMO_FORCE = "demo"
 
 
 async def seed(db: Database) -> None:
+    await seed_settings(db)
+
+
+async def seed_settings(db: Database) -> None:
+    """The demonstration force's reporting settings: the defaults, written down."""
     async with db.session() as session:
         if await session.scalar(select(ForceSettings).where(ForceSettings.force_id == DEMO_FORCE)):
             return
