@@ -270,6 +270,7 @@ STEPS = {
     7: ("worker", "/v1/bookings"),
     8: ("facilitator", "/v1/sessions/"),
     9: ("officer", "/v1/referrals/$REFERRAL"),
+    10: ("analyst", "/v1/reports/summary"),
 }
 
 
@@ -298,6 +299,7 @@ def test_the_readme_walkthrough_takes_a_referral_to_its_booking_and_back(
         ("referral-api", "8001"),
         ("assessment-api", "8002"),
         ("scheduling-api", "8003"),
+        ("reporting-api", "8004"),
     ):
         assert f"http://127.0.0.1:{address}" in where
         where = where.replace(f":{address}", f":{moved_run.port(service)}")
@@ -318,13 +320,16 @@ def test_the_readme_walkthrough_takes_a_referral_to_its_booking_and_back(
     allocation = allocated["allocation"]
     assert allocation["pathway"] == allocation["proposed_pathway"], output  # as proposed
     assert allocation["overridden"] is False
-    booking, session, referral = answers[-3:]  # steps 7, 8 and 9
+    booking, session, referral, overview = answers[-4:]  # steps 7, 8, 9 and 10
     assert booking["status"] == "booked" and booking["pathway"] == allocation["pathway"], output
     assert session["booked"] >= 1 and session["starts_at"] == booking["session_starts_at"], output
     # back in referral-api, from the drug service's events
     assert referral["status"] == "booked" and referral["engagement"] == "booked", output
     steps = [step["status"] for step in referral["timeline"]]
     assert steps == ["submitted", "contacted", "assessed", "booked"], output
+    # reporting-api: the demonstration force's synthetic year, then the funnel as CSV
+    assert isinstance(overview["referrals"], int) and overview["referrals"] > 4000, output
+    assert "Group,Referred,Contacted,Assessed" in output and "\r\nBlack," in output, output
 
 
 def json_documents(output: str) -> list[dict[str, Any]]:
