@@ -74,6 +74,7 @@ def upgrade() -> None:
     sa.Column('heartbeat_at', servicekit.db.UTCDateTime(timezone=True), nullable=True, comment="A rebuild's last sign of life: one gone quiet is abandoned and can be replaced."),
     sa.Column('events_replayed', sa.Integer(), nullable=False),
     sa.Column('forgotten_at', servicekit.db.UTCDateTime(timezone=True), nullable=True, comment="When a replaced generation's facts were deleted."),
+    sa.Column('version', sa.Integer(), nullable=False, comment='Raised by every write of facts: what a report read from it is still current for.'),
     sa.Column('error', sa.String(length=500), nullable=True),
     sa.PrimaryKeyConstraint('generation', name=op.f('pk_projection_generations'))
     )
@@ -130,12 +131,13 @@ def upgrade() -> None:
         sa.column('requested_at', servicekit.db.UTCDateTime()),
         sa.column('activated_at', servicekit.db.UTCDateTime()),
         sa.column('events_replayed', sa.Integer()),
+        sa.column('version', sa.Integer()),
     )
     now = datetime.now(UTC)
     op.bulk_insert(
         generations,
         [{'generation': 1, 'state': 'active', 'requested_at': now, 'activated_at': now,
-          'events_replayed': 0}],
+          'events_replayed': 0, 'version': 0}],
     )
 
 

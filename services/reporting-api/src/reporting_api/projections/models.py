@@ -46,6 +46,11 @@ class Generation(Base):
         comment="A rebuild's last sign of life: one gone quiet is abandoned and can be replaced.",
     )
     events_replayed: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(
+        Integer,
+        default=0,
+        comment="Raised by every write of facts: what a report read from it is still current for.",
+    )
     forgotten_at: Mapped[datetime | None] = mapped_column(
         UTCDateTime(), nullable=True, comment="When a replaced generation's facts were deleted."
     )

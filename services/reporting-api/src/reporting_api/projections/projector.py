@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,11 +59,20 @@ async def kept_generations(session: AsyncSession) -> list[int]:
 
 async def active_generation(session: AsyncSession) -> int:
     """The generation reports read."""
-    generation = await session.scalar(
-        select(Generation.generation).where(Generation.state == GenerationState.active)
-    )
-    assert generation is not None, "the migration makes the first generation active"
-    return generation
+    return (await active_version(session))[0]
+
+
+async def active_version(session: AsyncSession) -> tuple[int, int]:
+    """The generation reports read, and its version (raised by every write of its facts)."""
+    row = (
+        await session.execute(
+            select(Generation.generation, Generation.version).where(
+                Generation.state == GenerationState.active
+            )
+        )
+    ).one_or_none()
+    assert row is not None, "the migration makes the first generation active"
+    return row[0], row[1]
 
 
 async def write_facts(
@@ -82,6 +91,13 @@ async def write_facts(
     for table, rows in by_table.items():
         await session.execute(insert(table).on_conflict_do_nothing(), rows)
         offered += len(rows)
+    if offered:
+        # what reports computed from these generations before this write are out of date
+        await session.execute(
+            update(Generation)
+            .where(Generation.generation.in_(generations))
+            .values(version=Generation.version + 1)
+        )
     return offered
 
 

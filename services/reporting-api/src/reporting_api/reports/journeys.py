@@ -12,9 +12,10 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting_api.projections.models import (
@@ -28,6 +29,18 @@ from reporting_api.projections.models import (
 
 # The funnel's stages, in order. A later stage implies the earlier ones (a person assessed was
 # contacted, even if the contact event has not arrived yet).
+STEP_COLUMNS = (
+    "contacted_at",
+    "assessed_at",
+    "booked_at",
+    "attended_at",
+    "intervention_completed_at",
+    "not_engaged_at",
+    "not_engaged_stage",
+    "withdrawn_at",
+    "closed_at",
+    "closed_outcome",
+)
 PROGRESS = ("referred", "contacted", "assessed", "booked", "attended", "completed")
 ENDINGS = ("completed", "not_engaged", "withdrawn")
 
@@ -73,7 +86,7 @@ class Journey:
     safeguarding_categories: tuple[str, ...] = ()
     support_needs: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def outcome(self) -> str | None:
         """How the referral ended: the police's closing outcome when it has arrived, else the
         first ending the services reported (completed, not engaged or withdrawn), else None."""
@@ -97,11 +110,9 @@ class Journey:
             return None
         return self.intervention_completed_at or self.closed_at
 
-    def reached(self, stage: str) -> bool:
-        """Whether the journey got to `stage` of `PROGRESS` (or is one of `ENDINGS`)."""
-        if stage in ("not_engaged", "withdrawn"):
-            return self.outcome == stage
-        index = PROGRESS.index(stage)
+    @cached_property
+    def stages(self) -> frozenset[str]:
+        """Every stage of `PROGRESS` the journey got to, and how it ended (if it has)."""
         steps = (
             True,
             self.contacted_at is not None,
@@ -110,89 +121,99 @@ class Journey:
             self.attended_at is not None,
             self.outcome == "completed",
         )
-        return any(steps[index:])
+        furthest = max(index for index, reached in enumerate(steps) if reached)
+        reached = set(PROGRESS[: furthest + 1])
+        if self.outcome in ("not_engaged", "withdrawn"):
+            reached.add(self.outcome)
+        return frozenset(reached)
+
+    def reached(self, stage: str) -> bool:
+        """Whether the journey got to `stage` of `PROGRESS` (or ended as one of `ENDINGS`)."""
+        return stage in self.stages
 
 
-def _first(current: datetime | None, at: datetime) -> datetime:
-    return at if current is None or at < current else current
+def _step(milestone: Milestone) -> Any:
+    """The first time of `milestone` among a referral's milestone facts."""
+    return func.min(case((MilestoneFact.milestone == milestone.value, MilestoneFact.at)))
+
+
+def _detail(milestone: Milestone) -> Any:
+    return func.min(case((MilestoneFact.milestone == milestone.value, MilestoneFact.detail)))
 
 
 async def load_journeys(
     session: AsyncSession, generation: int, force_id: str, since: datetime, until: datetime
 ) -> list[Journey]:
     """The force's journeys whose referral was submitted in [since, until), oldest first (ties
-    by id), with every step the projections hold for them."""
-    referrals = (
-        select(ReferralFact)
-        .where(
-            ReferralFact.generation == generation,
-            ReferralFact.force_id == force_id,
-            ReferralFact.submitted_at >= since,
-            ReferralFact.submitted_at < until,
-        )
-        .order_by(ReferralFact.submitted_at, ReferralFact.referral_id)
+    by id), with every step the projections hold for them.
+
+    Two queries: the referrals with their steps pivoted in SQL (one row each, the first time of
+    each step) and their assessments, then the safeguarding and support referrals. (A referral
+    closed twice, which the scheme never does, would show its earliest closing time and the
+    alphabetically first outcome.)"""
+    in_period = (
+        ReferralFact.generation == generation,
+        ReferralFact.force_id == force_id,
+        ReferralFact.submitted_at >= since,
+        ReferralFact.submitted_at < until,
     )
-    ids = (
-        select(ReferralFact.referral_id)
-        .where(
-            ReferralFact.generation == generation,
-            ReferralFact.force_id == force_id,
-            ReferralFact.submitted_at >= since,
-            ReferralFact.submitted_at < until,
-        )
-        .scalar_subquery()
-    )
-    steps: dict[uuid.UUID, dict[str, Any]] = defaultdict(dict)
-    milestones = await session.execute(
+    ids = select(ReferralFact.referral_id).where(*in_period).scalar_subquery()
+    steps = (
         select(
-            MilestoneFact.referral_id,
-            MilestoneFact.milestone,
-            MilestoneFact.at,
-            MilestoneFact.detail,
+            MilestoneFact.referral_id.label("referral_id"),
+            _step(Milestone.contacted).label("contacted_at"),
+            _step(Milestone.assessed).label("assessed_at"),
+            _step(Milestone.booked).label("booked_at"),
+            _step(Milestone.attended).label("attended_at"),
+            _step(Milestone.completed).label("intervention_completed_at"),
+            _step(Milestone.not_engaged).label("not_engaged_at"),
+            _detail(Milestone.not_engaged).label("not_engaged_stage"),
+            _step(Milestone.withdrawn).label("withdrawn_at"),
+            _step(Milestone.closed).label("closed_at"),
+            _detail(Milestone.closed).label("closed_outcome"),
         )
         .where(MilestoneFact.generation == generation, MilestoneFact.referral_id.in_(ids))
-        .order_by(MilestoneFact.at, MilestoneFact.event_id)
+        .group_by(MilestoneFact.referral_id)
+        .subquery()
     )
-    for referral_id, milestone, at, detail in milestones:
-        journey = steps[referral_id]
-        match milestone:
-            case Milestone.closed:
-                # one closing per referral; were there two, the earliest (then lowest id) stands
-                if "closed_at" not in journey:
-                    journey["closed_at"], journey["closed_outcome"] = at, detail
-            case Milestone.not_engaged:
-                if "not_engaged_at" not in journey:
-                    journey["not_engaged_at"], journey["not_engaged_stage"] = at, detail
-            case Milestone.missed:
-                pass
-            case _:
-                name = {
-                    Milestone.contacted: "contacted_at",
-                    Milestone.assessed: "assessed_at",
-                    Milestone.booked: "booked_at",
-                    Milestone.attended: "attended_at",
-                    Milestone.completed: "intervention_completed_at",
-                    Milestone.withdrawn: "withdrawn_at",
-                }[milestone]
-                journey[name] = _first(journey.get(name), at)
-    assessments = await session.execute(
-        select(AssessmentFact).where(
-            AssessmentFact.generation == generation, AssessmentFact.referral_id.in_(ids)
+    referral, assessment = ReferralFact.__table__.c, AssessmentFact.__table__.c
+    query = (
+        select(
+            referral.referral_id,
+            referral.force_id,
+            referral.submitted_at,
+            referral.encounter_origin,
+            referral.officer_key,
+            referral.area,
+            referral.main_substance,
+            referral.substances,
+            referral.age_years,
+            referral.gender,
+            referral.self_defined_ethnicity,
+            referral.observed_ethnicity,
+            referral.person_key,
+            *(steps.c[name] for name in STEP_COLUMNS),
+            assessment.pathway,
+            assessment.proposed_pathway,
+            assessment.overridden,
+            assessment.dependence_indicated,
+            assessment.injecting,
+            assessment.safeguarding_concern,
+            assessment.needs,
+            assessment.audit_band,
+            assessment.pgsi_band,
+            assessment.sds_band,
         )
+        .select_from(ReferralFact.__table__)
+        .outerjoin(steps, steps.c.referral_id == referral.referral_id)
+        .outerjoin(
+            AssessmentFact.__table__,
+            (assessment.generation == generation)
+            & (assessment.referral_id == referral.referral_id),
+        )
+        .where(*in_period)
+        .order_by(referral.submitted_at, referral.referral_id)
     )
-    for (assessment,) in assessments:
-        steps[assessment.referral_id].update(
-            pathway=assessment.pathway,
-            proposed_pathway=assessment.proposed_pathway,
-            overridden=assessment.overridden,
-            dependence_indicated=assessment.dependence_indicated,
-            injecting=assessment.injecting,
-            safeguarding_concern=assessment.safeguarding_concern,
-            needs=json.loads(assessment.needs),
-            audit_band=assessment.audit_band,
-            pgsi_band=assessment.pgsi_band,
-            sds_band=assessment.sds_band,
-        )
     categories: dict[uuid.UUID, list[str]] = defaultdict(list)
     for referral_id, category in await session.execute(
         select(SafeguardingFact.referral_id, SafeguardingFact.category)
@@ -208,27 +229,13 @@ async def load_journeys(
     ):
         needs[referral_id].append(domain)
     journeys = []
-    for (row,) in await session.execute(referrals):
-        journeys.append(
-            Journey(
-                referral_id=row.referral_id,
-                force_id=row.force_id,
-                submitted_at=row.submitted_at,
-                encounter_origin=row.encounter_origin,
-                officer_key=row.officer_key,
-                area=row.area,
-                main_substance=row.main_substance,
-                substances=tuple(row.substances.split(",")) if row.substances else (),
-                age_years=row.age_years,
-                gender=row.gender,
-                self_defined_ethnicity=row.self_defined_ethnicity,
-                observed_ethnicity=row.observed_ethnicity,
-                person_key=row.person_key,
-                safeguarding_categories=tuple(sorted(categories.get(row.referral_id, ()))),
-                support_needs=tuple(sorted(needs.get(row.referral_id, ()))),
-                **steps.get(row.referral_id, {}),
-            )
-        )
+    for row in await session.execute(query):
+        values = row._asdict()
+        values["substances"] = tuple(row.substances.split(",")) if row.substances else ()
+        values["needs"] = json.loads(row.needs) if row.needs else {}
+        values["safeguarding_categories"] = tuple(sorted(categories.get(row.referral_id, ())))
+        values["support_needs"] = tuple(sorted(needs.get(row.referral_id, ())))
+        journeys.append(Journey(**values))
     return journeys
 
 
