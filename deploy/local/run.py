@@ -48,6 +48,8 @@ def extra_env(keys: dict[str, str]) -> dict[str, dict[str, str]]:
             "PRIVATE_KEY": keys["assessment_private_key"],
             "SCHEDULING_PUBLIC_KEY": keys["scheduling_public_key"],
         },
+        # the dashboard's sign-in as a demonstration analyst or supervisor
+        "reporting-api": {"DEV_IDP_DIR": str(devidp_dir())},
     }
 
 
