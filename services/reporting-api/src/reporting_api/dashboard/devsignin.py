@@ -36,7 +36,7 @@ class SignInResponse(BaseModel):
 DEMO_USERS = [
     DemoUser(
         subject="demo-analyst-1",
-        name="Sam Patel, performance analyst",
+        name="Sam Patel, analyst",
         role="analyst",
         force="demo",
     ),
