@@ -36,7 +36,7 @@ class SignInResponse(BaseModel):
 DEMO_USERS = [
     DemoUser(
         subject="demo-analyst-1",
-        name="Sam Patel, analyst",
+        name="Sam Patel",
         role="analyst",
         force="demo",
     ),

@@ -59,12 +59,13 @@ function category(text) {
 
 const DIGITS = { count: 0, percent: 1, rate: 1, ratio: 2, days: 1, hours: 0 };
 
-/** A cell as text: numbers by their column's kind, markers as they are. */
+/** A cell as text: numbers by their column's kind (the same decimals down a column), markers
+ * as they are. */
 function formatCell(cell, kind) {
   if (cell == null) return '–';
   if (typeof cell === 'number') {
     const digits = DIGITS[kind] ?? 2;
-    const text = cell.toLocaleString('en-GB', { minimumFractionDigits: kind === 'count' ? 0 : Math.min(digits, Number.isInteger(cell) ? 0 : digits), maximumFractionDigits: digits });
+    const text = cell.toLocaleString('en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits });
     return kind === 'percent' ? `${text}%` : text;
   }
   if (isMarker(cell)) return cell;
@@ -249,10 +250,10 @@ const baseOptions = () => ({
   maintainAspectRatio: false,
   animation: false,
   locale: 'en-GB',
-  plugins: { legend: { labels: { color: '#0b0c0c', font: { size: 14 } } }, tooltip: { enabled: true } },
+  plugins: { legend: { labels: { color: '#0b0c0c' } }, tooltip: { enabled: true } },
   scales: {
-    x: { ticks: { color: '#0b0c0c', font: { size: 13 } }, grid: { color: '#dde1e6' } },
-    y: { ticks: { color: '#0b0c0c', font: { size: 13 } }, grid: { color: '#dde1e6' } },
+    x: { ticks: { color: '#0b0c0c' }, grid: { color: '#dde1e6' } },
+    y: { ticks: { color: '#0b0c0c' }, grid: { color: '#dde1e6' } },
   },
 });
 
@@ -342,7 +343,8 @@ function timelinessTrendChart(table) {
 /** Relative rates with their 95% intervals: a floating bar from low to high, a point at the
  * ratio, and a dashed line at 1. */
 function intervalChart(table, labelOf) {
-  const labels = table.rows.map(labelOf);
+  // a row whose figures are hidden says so on the axis, rather than standing empty
+  const labels = table.rows.map((r) => (isMarker(r.relative_rate) ? `${labelOf(r)} (hidden)` : labelOf(r)));
   const bars = table.rows.map((r) => (typeof r.ci_low === 'number' && typeof r.ci_high === 'number' ? [r.ci_low, r.ci_high] : null));
   const points = table.rows.map((r, i) => (typeof r.relative_rate === 'number' ? { x: r.relative_rate, y: labels[i] } : null)).filter(Boolean);
   return {
@@ -438,6 +440,7 @@ function drawReport(def, section, report) {
     const chart = chartFor(table);
     if (chart) {
       block.classList.add('block--chart');
+      if (table.columns.length > 3) block.classList.add('block--wide');
       pending.push(chart);
     }
     block.append(h('div', { class: 'block__body' }, chart ? chart.figure : null, renderTable(report, table)));
@@ -531,7 +534,7 @@ async function showSignIn(message) {
     const users = await (await fetch('/dev/sign-in/users')).json();
     body.replaceChildren(
       h('div', { class: 'sign-in' }, notice, h('p', {}, 'Development sign-in: choose a demonstration user.'), h('ul', { class: 'sign-in__users' }, users.map((user) => {
-        const button = h('button', { type: 'button', class: 'button button--choice' }, h('span', {}, `Sign in as ${user.name}`), h('span', { class: 'hint' }, `${category(user.role)}, force ${user.force}`));
+        const button = h('button', { type: 'button', class: 'button button--choice' }, h('span', {}, `Sign in as ${user.name}`), h('span', { class: 'hint' }, `${category(user.role)} for ${user.force}`));
         button.addEventListener('click', async () => {
           const response = await fetch('/dev/sign-in', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ subject: user.subject }) });
           const signed = await response.json();
@@ -571,7 +574,7 @@ function start() {
   const claims = state.claims;
   const signOutButton = h('button', { type: 'button', class: 'button button--header' }, 'Sign out');
   signOutButton.addEventListener('click', () => signOut(null));
-  $('who').replaceChildren(h('p', {}, claims.name ?? claims.sub, h('span', { class: 'visually-hidden' }, ','), ' ', h('span', {}, `(${claims.role})`)), signOutButton);
+  $('who').replaceChildren(h('p', {}, `${claims.name ?? claims.sub}, ${claims.role}`), signOutButton);
   const forces = claims.forces.filter((f) => f !== '*');
   const select = /** @type {HTMLSelectElement} */ ($('force'));
   select.replaceChildren(...forces.map((f) => h('option', { value: f }, f)));
@@ -588,6 +591,11 @@ function start() {
 }
 
 function init() {
+  if (window.Chart) {
+    // large enough to read, dark enough to pass contrast, still at once (no motion)
+    window.Chart.defaults.font.size = 14;
+    window.Chart.defaults.color = '#0b0c0c';
+  }
   $('controls').addEventListener('submit', (event) => {
     event.preventDefault();
     showReports();
