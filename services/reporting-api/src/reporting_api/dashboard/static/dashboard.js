@@ -181,35 +181,41 @@ async function downloadCsv(report, table, button) {
 
 // ---- tables -----------------------------------------------------------------------------------
 
+/** A cell's content: its text, a marker, or a dash with words for screen readers. */
+function cellContent(cell, kind) {
+  if (isMarker(cell)) return h('span', { class: 'marker' }, cell);
+  if (cell == null) return [h('span', { 'aria-hidden': 'true' }, '–'), h('span', { class: 'visually-hidden' }, 'not applicable')];
+  return formatCell(cell, kind);
+}
+
 function renderTable(report, table) {
   const first = table.columns[0];
   const rowHeader = first && first.kind === 'category';
-  let marked = false;
-  const body = table.rows.map((row) =>
-    h(
-      'tr',
-      {},
-      table.columns.map((column, i) => {
-        const cell = row[column.key];
-        if (isMarker(cell)) marked = true;
-        const text = formatCell(cell, column.kind);
-        const content = isMarker(cell)
-          ? h('span', { class: 'marker' }, text)
-          : cell == null
-            ? [h('span', { 'aria-hidden': 'true' }, '–'), h('span', { class: 'visually-hidden' }, 'not applicable')]
-            : text;
-        const numericColumn = column.kind !== 'category';
-        if (i === 0 && rowHeader) return h('th', { scope: 'row' }, content);
-        return h('td', { class: numericColumn ? 'num' : null, 'data-key': column.key }, content);
-      }),
-    ),
-  );
+  const marked = table.rows.some((row) => Object.values(row).some(isMarker));
+  // one row of figures (the key figures) reads better down the page: a figure per row
+  const transposed = table.rows.length === 1 && !table.columns.some((c) => c.kind === 'category');
+  const head = transposed
+    ? [h('th', { scope: 'col' }, 'Figure'), h('th', { scope: 'col', class: 'num' }, 'Value')]
+    : table.columns.map((c) => h('th', { scope: 'col', class: c.kind === 'category' ? null : 'num' }, c.label));
+  const body = transposed
+    ? table.columns.map((column) => h('tr', {}, h('th', { scope: 'row' }, column.label), h('td', { class: 'num', 'data-key': column.key }, cellContent(table.rows[0][column.key], column.kind))))
+    : table.rows.map((row) =>
+        h(
+          'tr',
+          {},
+          table.columns.map((column, i) => {
+            const content = cellContent(row[column.key], column.kind);
+            if (i === 0 && rowHeader) return h('th', { scope: 'row' }, content);
+            return h('td', { class: column.kind === 'category' ? null : 'num', 'data-key': column.key }, content);
+          }),
+        ),
+      );
   const captionId = `caption-${report.report}-${table.id}`;
   const tableEl = h(
     'table',
     { class: 'table', 'data-table': table.id },
     h('caption', { id: captionId }, table.title),
-    h('thead', {}, h('tr', {}, table.columns.map((c) => h('th', { scope: 'col', class: c.kind === 'category' ? null : 'num' }, c.label)))),
+    h('thead', {}, h('tr', {}, head)),
     h('tbody', {}, body.length ? body : h('tr', {}, h('td', { colspan: table.columns.length || 1 }, 'No figures for this period.'))),
   );
   const notes = [...table.notes];
