@@ -382,19 +382,22 @@ function intervalChart(table, labelOf) {
   };
 }
 
+/** The charts the page knows, by table id, with the columns each needs: a table of that id
+ * without them (a breakdown, say) is shown as a table only. */
 const CHARTS = {
-  volumes: volumesChart,
-  funnel: funnelChart,
-  timeliness: timelinessChart,
-  timeliness_by_period: timelinessTrendChart,
-  rates: (t) => intervalChart(t, (r) => category(r.ethnic_group)),
-  stages: (t) => intervalChart(t, (r) => `${category(r.stage)}: ${category(r.ethnic_group)}`),
+  volumes: { keys: ['period', 'referrals'], make: volumesChart },
+  funnel: { keys: ['stage', 'count', 'percent_of_referred'], make: funnelChart },
+  timeliness: { keys: ['measure', 'median_days', 'p90_days'], make: timelinessChart },
+  timeliness_by_period: { keys: ['period', 'measure', 'median_days'], make: timelinessTrendChart },
+  rates: { keys: ['ethnic_group', 'relative_rate', 'ci_low', 'ci_high'], make: (t) => intervalChart(t, (r) => category(r.ethnic_group)) },
+  stages: { keys: ['ethnic_group', 'stage', 'relative_rate', 'ci_low', 'ci_high'], make: (t) => intervalChart(t, (r) => `${category(r.stage)}: ${category(r.ethnic_group)}`) },
 };
 
 function chartFor(table) {
-  const make = CHARTS[table.id];
-  if (!make || !window.Chart || !table.rows.length) return null;
-  const spec = make(table);
+  const known = Object.hasOwn(CHARTS, table.id) ? CHARTS[table.id] : null;
+  const has = new Set(table.columns.map((c) => c.key));
+  if (!known || !known.keys.every((k) => has.has(k)) || !window.Chart || !table.rows.length) return null;
+  const spec = known.make(table);
   const figure = h('figure', { class: 'chart' });
   if (spec.horizontal) figure.style.height = `${Math.max(14, 5 + spec.rows * 2.2)}rem`;
   const canvas = h('canvas', { role: 'img', 'aria-label': spec.label });
