@@ -516,6 +516,7 @@ def shoot(page: Any, name: str, size: dict[str, int]) -> None:
     page.wait_for_timeout(300)  # the charts redraw at the new width
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-first-screen.png"))  # what is seen first
     for section in ("summary", "disproportionality"):  # closer looks at the busiest charts
         page.locator(f"[data-report={section}]").screenshot(
             path=str(SCREENSHOTS / f"{name}-{section}.png")

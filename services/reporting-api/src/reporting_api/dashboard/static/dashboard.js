@@ -74,9 +74,11 @@ function formatCell(cell, kind) {
 
 const numeric = (cell) => (typeof cell === 'number' ? cell : null);
 
+/** A date as people write it: 6 December 2025. */
+const longDate = (iso) => new Date(`${iso}T12:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+
 function periodText(report) {
-  const fmt = (iso) => new Date(`${iso}T12:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
-  return `${report.force}, ${fmt(report.period.start)} to ${fmt(report.period.end)}`;
+  return `${report.force}, ${longDate(report.period.start)} to ${longDate(report.period.end)}`;
 }
 
 // ---- the token --------------------------------------------------------------------------------
@@ -515,7 +517,7 @@ async function showReports() {
     return; // signed out
   }
   const params = new FormData(form);
-  $('status').textContent = `Showing ${params.get('force')} from ${from} to ${to}.`;
+  $('status').textContent = `Showing force ${params.get('force')}, ${longDate(from)} to ${longDate(to)}.`;
   main.dataset.loaded = 'true';
 }
 
