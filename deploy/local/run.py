@@ -48,6 +48,8 @@ def extra_env(keys: dict[str, str]) -> dict[str, dict[str, str]]:
             "PRIVATE_KEY": keys["assessment_private_key"],
             "SCHEDULING_PUBLIC_KEY": keys["scheduling_public_key"],
         },
+        # the dashboard's sign-in as a demonstration analyst or supervisor
+        "reporting-api": {"DEV_IDP_DIR": str(devidp_dir())},
     }
 
 
@@ -252,6 +254,9 @@ def main() -> None:
     for service in SERVICES:
         print(f"  {service.name:<15} http://127.0.0.1:{service_port(service)}  (docs at /docs)")
     print(f"  officers' PWA   http://127.0.0.1:{referral_port}/")
+    for service in SERVICES:
+        if service.name == "reporting-api":
+            print(f"  dashboard       http://127.0.0.1:{service_port(service)}/dashboard")
     print(f"\n  A token:  {token_command()} ROLE=officer FORCE=demo")
     print("  Roles: officer supervisor worker facilitator analyst integration admin")
     print(

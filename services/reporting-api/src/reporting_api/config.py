@@ -22,3 +22,8 @@ class Settings(ServiceSettings):
     rebuild_batch_size: int = Field(
         default=1000, ge=1, le=10000, description="Events a rebuild reads and writes at a time."
     )
+    dev_idp_dir: str | None = Field(
+        default=None,
+        description="Development only: the development identity provider's folder, enabling the "
+        "dashboard's sign-in as a demonstration analyst or supervisor. Never set in production.",
+    )

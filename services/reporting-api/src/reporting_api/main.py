@@ -6,6 +6,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from reporting_api.config import Settings
+from reporting_api.dashboard.devsignin import dev_sign_in_router
+from reporting_api.dashboard.router import dashboard_router
 from reporting_api.db import kit
 from reporting_api.projections.projector import subscriptions
 from reporting_api.projections.rebuild import Rebuilder
@@ -35,14 +37,17 @@ def create_runtime(settings: Settings) -> ServiceRuntime:
 
 def create_app(settings: Settings | None = None, *, start_background: bool = True) -> FastAPI:
     settings = settings or Settings()
-    return build_app(
+    app = build_app(
         create_runtime(settings),
         title="reporting-api",
         version="1.0.0",
         description=DESCRIPTION,
-        routers=[report_router, admin_router],
+        routers=[report_router, admin_router, dashboard_router(settings)],
         start_background=start_background,
     )
+    if settings.dev_idp_dir:
+        app.include_router(dev_sign_in_router(settings.dev_idp_dir))
+    return app
 
 
 def app() -> FastAPI:

@@ -1,0 +1,1 @@
+"""The dashboard: one page at /dashboard that draws the reports for analysts and supervisors."""
