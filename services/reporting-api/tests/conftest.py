@@ -143,7 +143,7 @@ def _history(force: str = "demo", size: int = 60, seed: int = 2025) -> list[Jour
             gender=draw.choice(list(Gender)),
             self_defined_ethnicity=draw.choice(list(SelfDefinedEthnicity)),
             observed_ethnicity=draw.choice(list(ObservedEthnicity)),
-            # every tenth person is referred again
+            # one referral in ten is of the person referred just before it (re-referrals)
             person_key=f"person-key-{number - number % 10 if number % 10 == 1 else number:04d}",
             encounter_origin=draw.choice(list(EncounterOrigin)),
         )

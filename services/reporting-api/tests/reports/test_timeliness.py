@@ -214,3 +214,14 @@ async def test_timeliness_as_csv(client, auth, db, spring) -> None:  # type: ign
     assert rows[0] == ["Month", "Measure", "Cases", "Median (days)"]
     assert rows[4] == ["2026-04", CONTACT, "1", "3"]
     assert rows[5] == ["2026-04", ASSESSMENT, "0", ""]
+
+
+async def test_a_step_timed_before_its_referral_took_no_time(client, auth, db, project) -> None:  # type: ignore[no-untyped-def]
+    # assessment-api's clock a minute behind referral-api's: contacted "before" the referral
+    await threshold(db, 1)
+    await project(journey(at(2), "north", -timedelta(minutes=1)).events)
+    answer = await client.get(
+        "/v1/reports/timeliness", params=SPRING, headers={**auth(), "Accept": "text/csv"}
+    )
+    rows = list(csv.reader(io.StringIO(answer.text)))
+    assert rows[1] == [CONTACT, "1", "0", "0"]  # not "-0": no step takes less than no time

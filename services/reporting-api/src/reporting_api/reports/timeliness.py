@@ -47,10 +47,11 @@ SECONDARY_NOTE = (
 
 
 def durations(journeys: Sequence[Journey], measure: str) -> list[float]:
-    """Days to the measure's step, for the journeys that have it."""
+    """Days to the measure's step, for the journeys that have it. A step timed before the
+    referral (the services' clocks disagreeing by a little) took no time, not negative time."""
     step = MEASURES[measure]
     return [
-        elapsed_days(journey.submitted_at, at)
+        max(0.0, elapsed_days(journey.submitted_at, at))
         for journey in journeys
         if (at := step(journey)) is not None
     ]
