@@ -3,7 +3,10 @@ which applies events through the kit's idempotent consumer as the live service d
 
 from __future__ import annotations
 
+import random
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +15,27 @@ import pytest
 from fastapi import FastAPI
 
 from contracts import CloudEvent
+from contracts.vocabulary import (
+    AuditBand,
+    EncounterOrigin,
+    EngagementStage,
+    Gender,
+    NeedDomain,
+    NeedLevel,
+    ObservedEthnicity,
+    Pathway,
+    PgsiBand,
+    ReferralOutcome,
+    SafeguardingCategory,
+    SdsBand,
+    SelfDefinedEthnicity,
+    Substance,
+)
 from reporting_api.config import Settings
 from reporting_api.db import kit
 from reporting_api.main import create_app
 from reporting_api.projections.projector import project as project_event
+from reporting_api.synthetic.events import JourneyEvents
 from servicekit.db import Database
 from servicekit.devidp import DevIdentityProvider
 from servicekit.inbox import EventConsumer
@@ -102,3 +122,102 @@ def project(db: Database) -> Project:
             await consumer.apply(event, project_event, subject=event.type)
 
     return apply
+
+
+def _history(force: str = "demo", size: int = 60, seed: int = 2025) -> list[JourneyEvents]:
+    """`size` referrals over April 2025 to March 2026, each as far as a seeded draw takes it:
+    every step, ending and category the reports count, from the same events each time."""
+    draw = random.Random(seed)
+    journeys = []
+    for number in range(size):
+        events = JourneyEvents(force, uuid.UUID(int=draw.getrandbits(128), version=4))
+        submitted = datetime(2025, 4, 1, 9, tzinfo=UTC) + timedelta(
+            days=draw.randrange(364), minutes=draw.randrange(600)
+        )
+        events.submitted(
+            submitted,
+            officer_key=f"officer-key-{draw.randrange(6):04d}",
+            area=draw.choice(("north", "south", "east")),
+            substances=(draw.choice((Substance.cannabis,) * 5 + (Substance.cocaine,)),),
+            age_years=draw.randrange(17, 70),
+            gender=draw.choice(list(Gender)),
+            self_defined_ethnicity=draw.choice(list(SelfDefinedEthnicity)),
+            observed_ethnicity=draw.choice(list(ObservedEthnicity)),
+            # one referral in ten is of the person referred just before it (re-referrals)
+            person_key=f"person-key-{number - number % 10 if number % 10 == 1 else number:04d}",
+            encounter_origin=draw.choice(list(EncounterOrigin)),
+        )
+        if draw.random() < 0.05:
+            events.withdrawn(submitted + timedelta(hours=3))
+            events.closed(submitted + timedelta(hours=3), ReferralOutcome.withdrawn)
+            journeys.append(events)
+            continue
+        step = submitted + timedelta(hours=draw.randrange(4, 120))
+        reach = draw.random()
+        if reach < 0.1:
+            journeys.append(events)
+            continue
+        events.contacted(step)
+        if reach < 0.25:
+            events.not_engaged(step + timedelta(days=14), stage=EngagementStage.contacted)
+            events.closed(step + timedelta(days=14), ReferralOutcome.not_engaged)
+            journeys.append(events)
+            continue
+        step += timedelta(hours=draw.randrange(2, 200))
+        pathway = draw.choice(list(Pathway))
+        events.assessed(
+            step,
+            pathway=pathway,
+            proposed_pathway=pathway if draw.random() < 0.8 else Pathway.one_to_one,
+            dependence_indicated=draw.random() < 0.2,
+            injecting=draw.random() < 0.05,
+            safeguarding_concern=draw.random() < 0.1,
+            needs={
+                domain: draw.choice(list(NeedLevel))
+                for domain in draw.sample(list(NeedDomain), draw.randrange(4))
+            },
+            audit_band=draw.choice([None, *AuditBand]),
+            pgsi_band=draw.choice([None, None, *PgsiBand]),
+            sds_band=draw.choice([None, *SdsBand]),
+        )
+        if draw.random() < 0.15:
+            events.safeguarding(step, draw.choice(list(SafeguardingCategory)))
+        if draw.random() < 0.3:
+            events.support(step, draw.choice(list(NeedDomain)))
+        if reach < 0.35:
+            journeys.append(events)
+            continue
+        session_start = step + timedelta(days=draw.randrange(3, 20))
+        events.booked(step, session_start=session_start, course_type=pathway)
+        if reach < 0.45:
+            events.missed(session_start)
+            events.intervention_not_engaged(session_start + timedelta(days=7))
+            events.closed(session_start + timedelta(days=7), ReferralOutcome.not_engaged)
+        else:
+            events.attended(session_start)
+            events.intervention_completed(session_start)
+            events.closed(session_start + timedelta(minutes=5), ReferralOutcome.completed)
+        journeys.append(events)
+    return journeys
+
+
+@pytest.fixture
+def history() -> list[JourneyEvents]:
+    """Sixty referrals of the force demo, April 2025 to March 2026 (`HISTORY_PERIOD`)."""
+    return _history()
+
+
+HISTORY_PERIOD = {"from": "2025-04-01", "to": "2026-03-31"}
+
+
+@pytest.fixture
+def history_period() -> dict[str, str]:
+    return dict(HISTORY_PERIOD)
+
+
+@pytest.fixture
+async def projected(project: Project, history: list[JourneyEvents]) -> list[JourneyEvents]:
+    """The history, applied live."""
+    for journey in history:
+        await project(journey.events)
+    return history

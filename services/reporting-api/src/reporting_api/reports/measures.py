@@ -84,3 +84,13 @@ def percentile(values: Sequence[float], fraction: float) -> float | None:
     low = int(position)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def elapsed_days(start: datetime, end: datetime) -> float:
+    """Days from `start` to `end`, fractions included (12 hours is 0.5)."""
+    return (end - start) / timedelta(days=1)
+
+
+def one_decimal(value: float | None) -> float | None:
+    """A figure in days or hours as published: one decimal place."""
+    return None if value is None else round(value, 1)

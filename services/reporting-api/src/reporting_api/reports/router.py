@@ -12,10 +12,12 @@ from reporting_api.reports.funnel import funnel_report
 from reporting_api.reports.inputs import inputs_for
 from reporting_api.reports.journeys import load_person_history
 from reporting_api.reports.measures import REREFERRAL_WINDOW
+from reporting_api.reports.needs import needs_report
 from reporting_api.reports.query import ReportQueryDep
 from reporting_api.reports.respond import TableQuery, report_responses, respond
 from reporting_api.reports.summary import summary_report
 from reporting_api.reports.tables import Report
+from reporting_api.reports.timeliness import timeliness_report
 from servicekit.app import SessionDep
 from servicekit.problems import Problem
 
@@ -68,3 +70,35 @@ async def get_funnel_report(
     """Referred, contacted, assessed, booked, attended, completed, did not engage, withdrawn;
     with `by`, for each group of the breakdown (secondary suppression within each stage)."""
     return respond(request, funnel_report(await inputs_for(session, query)), table)
+
+
+@router.get(
+    "/timeliness",
+    response_model=Report,
+    operation_id="get_timeliness_report",
+    responses=report_responses("timeliness, timeliness_by_period"),
+)
+async def get_timeliness_report(
+    request: Request, query: ReportQueryDep, session: SessionDep, table: TableQuery = None
+) -> Response:
+    """Days from referral to first contact, to assessment and to completion: cases, median and
+    90th percentile; and the median by the week, month or year of referral. With `by`, each
+    group's figures (secondary suppression within each measure)."""
+    return respond(request, timeliness_report(await inputs_for(session, query)), table)
+
+
+@router.get(
+    "/needs",
+    response_model=Report,
+    operation_id="get_needs_report",
+    responses=report_responses("needs, safeguarding, support, pathways, scores, flags"),
+)
+async def get_needs_report(
+    request: Request, query: ReportQueryDep, session: SessionDep, table: TableQuery = None
+) -> Response:
+    """Needs found at the assessment by domain and level; safeguarding referrals by category;
+    support referrals by need; the pathway mix and overrides; AUDIT, PGSI and SDS bands; the
+    dependence, injecting and safeguarding flags. For the whole force: `by` is a 422
+    (`no-breakdown`), as most of these tables cut by a group would be mostly suppressed."""
+    _no_breakdown(query, "needs")
+    return respond(request, needs_report(await inputs_for(session, query)), table)
