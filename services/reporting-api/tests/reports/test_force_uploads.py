@@ -104,6 +104,7 @@ async def test_a_new_upload_replaces_the_old_one(client, auth, upload) -> None: 
         (population_with((19, "A1,5")), "line 19", "repeats line 10"),
         ("ethnic_group,residents\nW1,5\n", "line 3, column ethnic_group", "no row for W2"),
         ("", "line 1", "empty"),
+        (population_with((3, 'W2,"1000')), "line 3", "check its quotes"),
         ("ethnic_group,residents\n", "line 2", "no rows"),
     ],
 )
@@ -144,6 +145,14 @@ async def test_a_spreadsheets_byte_order_mark_and_crlf_are_read(client, auth, up
 async def test_a_file_over_the_size_limit_is_413(upload) -> None:  # type: ignore[no-untyped-def]
     answer = await upload("population", POPULATION + "#" * (2 * 1024 * 1024))
     assert answer.status_code == 413
+
+
+async def test_a_body_without_a_type_is_415_saying_csv(client, auth) -> None:  # type: ignore[no-untyped-def]
+    answer = await client.put(
+        "/v1/forces/demo/population", content=POPULATION.encode(), headers=auth(role="admin")
+    )
+    assert answer.status_code == 415
+    assert "text/csv" in answer.json()["detail"]
 
 
 async def test_a_body_that_is_not_csv_is_415(client, auth) -> None:  # type: ignore[no-untyped-def]

@@ -465,11 +465,12 @@ class BodyGuard:
         has_body = length not in (None, "0") or "transfer-encoding" in headers
         is_json = content_type == "application/json" or content_type.endswith("+json")
         if has_body and not (is_json or content_type in self.also_accept):
+            others = "".join(f" (or {kind} where the route takes it)" for kind in self.also_accept)
             await send_problem(
                 scope,
                 send,
                 415,
-                "Send the request body as JSON with Content-Type: application/json.",
+                f"Send the request body as JSON with Content-Type: application/json{others}.",
             )
             return
         received = 0

@@ -247,7 +247,11 @@ def _get_responses(kind: UploadKind) -> dict[int | str, dict[str, Any]]:
 
 def _put_responses(kind: UploadKind) -> dict[int | str, dict[str, Any]]:
     return {
-        200: {"description": f"The {LABELS[kind]} table as now held."},
+        200: {
+            "description": f"The {LABELS[kind]} table as now held: JSON, or CSV with "
+            "`Accept: text/csv`.",
+            "content": {CSV: {"schema": {"type": "string"}, "example": EXAMPLES[kind]}},
+        },
         **problem_responses(
             (403, "The caller is not an administrator of that force."),
             (413, "The file is larger than the service takes (2 MiB by default)."),

@@ -181,20 +181,34 @@ def read_csv(kind: UploadKind, body: bytes) -> list[dict[str, Any]]:
         line = body[: exc.start].count(b"\n") + 1
         errors.add(line, None, "is not UTF-8 text: save the file as CSV UTF-8 and upload again")
         raise errors.problem(kind) from None
-    lines = list(csv.reader(io.StringIO(text, newline="")))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    lines: list[list[str]] = []
+    starts: list[int] = []  # the line each record starts on (a quoted value may span lines)
+    last = 0  # the line the previous record ended on
+    try:
+        for record in reader:
+            starts.append(last + 1)
+            lines.append(record)
+            last = reader.line_num
+    except csv.Error as exc:
+        errors.add(last + 1, None, f"cannot be read as CSV ({exc}): check its quotes")
+        raise errors.problem(kind) from None
+    while lines and not "".join(lines[0]).strip():  # blank lines before the header
+        del lines[0], starts[0]
     expected = COLUMNS[kind]
-    if not lines or all(not "".join(row).strip() for row in lines):
+    if not lines:
         errors.add(1, None, f"the file is empty: send a header ({','.join(expected)}) and rows")
         raise errors.problem(kind)
-    header = [name.strip().lower() for name in lines[0]]
+    header, at = [name.strip().lower() for name in lines[0]], starts[0]
     for name in header:
         if name not in expected:
-            errors.add(1, name or "(blank)", f"is not a column here: use {','.join(expected)}")
+            shown = name[:40] if name.isprintable() else repr(name[:40])
+            errors.add(at, shown or "(blank)", f"is not a column here: use {','.join(expected)}")
     for name in expected:
         if name not in header:
-            errors.add(1, name, "is missing from the header: add it")
+            errors.add(at, name, "is missing from the header: add it")
     if len(set(header)) != len(header):
-        errors.add(1, None, "names a column twice: name each once")
+        errors.add(at, None, "names a column twice: name each once")
     if errors.items:
         raise errors.problem(kind)
     if len(lines) - 1 > MAX_ROWS:
@@ -204,7 +218,7 @@ def read_csv(kind: UploadKind, body: bytes) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     seen: dict[tuple[Any, ...], int] = {}
     levels: dict[str, int] = {}
-    for number, cells in enumerate(lines[1:], start=2):
+    for number, cells in zip(starts[1:], lines[1:], strict=True):
         if not "".join(cells).strip():
             continue  # a blank line (a spreadsheet's trailing one)
         if len(cells) != len(header):
@@ -248,7 +262,7 @@ def read_csv(kind: UploadKind, body: bytes) -> list[dict[str, Any]]:
             continue
         rows.append(row)
     if not errors.items and not rows:
-        errors.add(2, None, "the file has a header but no rows: add them")
+        errors.add(at + 1, None, "the file has a header but no rows: add them")
     if kind is UploadKind.population and not errors.items:
         missing = [code for code in CODES if (code,) not in seen]
         if missing:
