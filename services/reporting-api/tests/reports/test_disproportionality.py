@@ -198,7 +198,7 @@ async def test_referral_rates_against_the_population(client, auth, march, upload
     assert rates["Not stated"]["referrals"] == 2
     assert rates["Not stated"]["rate_per_1000"] is None
     assert (rates["All"]["residents"], rates["All"]["referrals"]) == (18000, 35)
-    assert rates["All"]["rate_per_1000"] == 1.94
+    assert rates["All"]["rate_per_1000"] == 1.944
 
 
 async def test_each_stage_against_white(client, auth, march, uploaded) -> None:  # type: ignore[no-untyped-def]

@@ -170,7 +170,7 @@ def rates_table(
             people = residents[group]
             rate = 1000 * referrals[group] / people if people else None
             row["residents"] = people
-            row["rate_per_1000"] = Suppressor.derived(_round(rate, 2), shown[group])
+            row["rate_per_1000"] = Suppressor.derived(_round(rate, 3), shown[group])
             if group == REFERENCE:
                 row.update(relative_rate=1.0 if white and white_residents else None)
                 row.update(ci_low=None, ci_high=None)
@@ -186,7 +186,7 @@ def rates_table(
             "residents": everyone,
             "referrals": shown_total,
             "rate_per_1000": Suppressor.derived(
-                _round(1000 * total / everyone if everyone else None, 2), shown_total
+                _round(1000 * total / everyone if everyone else None, 3), shown_total
             ),
             "relative_rate": None,
             "ci_low": None,
