@@ -7,6 +7,9 @@ import csv
 import io
 
 import pytest
+from sqlalchemy import select
+
+from reporting_api.db import kit
 
 pytestmark = pytest.mark.db
 
@@ -273,3 +276,19 @@ async def test_the_openapi_shows_a_csv_example(client) -> None:  # type: ignore[
     body = spec["paths"]["/v1/forces/{force}/population"]["put"]["requestBody"]
     example = body["content"]["text/csv"]["example"]
     assert example.startswith("ethnic_group,residents\r\nW1,700000")
+
+
+async def test_who_changed_the_settings_and_tables_is_logged(client, auth, upload, db) -> None:  # type: ignore[no-untyped-def]
+    await client.put(
+        "/v1/forces/demo/settings",
+        json={"minutes_per_arrest": 255, "suppression_threshold": 1},
+        headers=auth(role="admin", sub="admin-7"),
+    )
+    await upload("population", POPULATION)
+    await upload("population", "")  # refused: nothing changed, nothing logged
+    async with db.session() as session:
+        rows = (await session.execute(select(kit.audit_log).order_by(kit.audit_log.c.at))).all()
+    assert [(r.actor, r.resource_type, r.force_id, r.purpose) for r in rows] == [
+        ("admin-7", "force_settings", "demo", "minutes per arrest 255, suppression threshold 1"),
+        (rows[1].actor, "population", "demo", "18 rows uploaded"),
+    ]

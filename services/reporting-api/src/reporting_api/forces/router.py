@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reporting_api.db import kit
 from reporting_api.dependencies import AdminDep, NowDep
 from reporting_api.forces.models import (
     DEFAULT_MINUTES_PER_ARREST,
@@ -28,6 +29,7 @@ from reporting_api.forces.uploads import (
     to_csv,
 )
 from reporting_api.reports.respond import CSV, wants_csv
+from servicekit.access_log import record_access
 from servicekit.app import SessionDep
 from servicekit.auth import Principal
 from servicekit.problems import Problem, problem_responses
@@ -48,6 +50,23 @@ def _own_force(admin: Principal, force: str) -> None:
             f"Your token does not cover the force {force!r}: only its own administrators "
             "change its reporting settings and tables.",
         )
+
+
+async def _record_change(
+    session: AsyncSession, admin: Principal, force: str, what: str, purpose: str
+) -> None:
+    """Who changed what a force's reports are made with: a lower suppression threshold or a
+    new population changes every published figure."""
+    await record_access(
+        session,
+        kit,
+        admin,
+        action="update",
+        resource_type=what,
+        resource_id=force,
+        force_id=force,
+        purpose=purpose,
+    )
 
 
 class SettingsIn(BaseModel):
@@ -109,7 +128,25 @@ async def get_force_settings(force: ForcePath, admin: AdminDep, session: Session
     ),
 )
 async def put_force_settings(
-    force: ForcePath, body: SettingsIn, admin: AdminDep, session: SessionDep, now: NowDep
+    force: ForcePath,
+    body: Annotated[
+        SettingsIn,
+        Body(
+            openapi_examples={
+                "defaults": {
+                    "summary": "The scheme's figures: 4 h 15 min an arrest, counts under 5 hidden",
+                    "value": {"minutes_per_arrest": 255, "suppression_threshold": 5},
+                },
+                "cautious": {
+                    "summary": "A force that hides counts under 10",
+                    "value": {"minutes_per_arrest": 240, "suppression_threshold": 10},
+                },
+            }
+        ),
+    ],
+    admin: AdminDep,
+    session: SessionDep,
+    now: NowDep,
 ) -> Any:
     """Set the force's officer minutes per arrest avoided and its suppression threshold."""
     _own_force(admin, force)
@@ -120,6 +157,14 @@ async def put_force_settings(
     row.minutes_per_arrest = body.minutes_per_arrest
     row.suppression_threshold = body.suppression_threshold
     row.updated_at = now
+    await _record_change(
+        session,
+        admin,
+        force,
+        "force_settings",
+        f"minutes per arrest {body.minutes_per_arrest}, "
+        f"suppression threshold {body.suppression_threshold}",
+    )
     await session.commit()
     return SettingsOut(
         force=force,
@@ -308,6 +353,7 @@ async def put_force_population(
     _own_force(admin, force)
     rows = read_csv(kind, await _read_body(request, kind))
     upload = await replace_upload(session, force, kind, rows, now=now, source=source)
+    await _record_change(session, admin, force, kind.value, f"{len(rows)} rows uploaded")
     await session.commit()
     return _answer(request, force, kind, (upload, rows))
 
@@ -359,6 +405,7 @@ async def put_force_baseline(
     upload = await replace_upload(
         session, force, kind, rows, now=now, source=source, period=(start, end)
     )
+    await _record_change(session, admin, force, kind.value, f"{len(rows)} rows uploaded")
     await session.commit()
     return _answer(request, force, kind, (upload, rows))
 
@@ -396,5 +443,6 @@ async def put_force_possession_offences(
     _own_force(admin, force)
     rows = read_csv(kind, await _read_body(request, kind))
     upload = await replace_upload(session, force, kind, rows, now=now, source=source)
+    await _record_change(session, admin, force, kind.value, f"{len(rows)} rows uploaded")
     await session.commit()
     return _answer(request, force, kind, (upload, rows))
