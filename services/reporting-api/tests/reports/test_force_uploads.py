@@ -292,3 +292,18 @@ async def test_who_changed_the_settings_and_tables_is_logged(client, auth, uploa
         ("admin-7", "force_settings", "demo", "minutes per arrest 255, suppression threshold 1"),
         (rows[1].actor, "population", "demo", "18 rows uploaded"),
     ]
+
+
+async def test_every_upload_example_in_the_openapi_is_accepted(client, upload) -> None:  # type: ignore[no-untyped-def]
+    spec = (await client.get("/openapi.json")).json()
+    tried = []
+    for path, item in spec["paths"].items():
+        body = item.get("put", {}).get("requestBody", {}).get("content", {}).get("text/csv")
+        if body is None:
+            continue
+        name = path.rsplit("/", 1)[1]
+        params = {"from": "2024-03-01", "to": "2025-02-28"} if name == "baseline" else None
+        answer = await upload(name, body["example"], params=params)
+        assert answer.status_code == 200, (path, answer.text)
+        tried.append(name)
+    assert sorted(tried) == ["baseline", "population", "possession-offences"]
