@@ -307,7 +307,7 @@ async def test_without_uploads_the_tables_are_empty_and_say_which_is_missing(  #
     tables = await report(client, auth)
     assert tables["rates"]["rows"] == []
     assert "No population uploaded" in tables["rates"]["notes"][0]
-    assert "/v1/forces/demo/population" in tables["rates"]["notes"][0]
+    assert "PUT /v1/forces/{force}/population" in tables["rates"]["notes"][0]
     assert tables["stages"]["rows"]  # shares of referrals need no upload
     await upload("population", POPULATION)
     await upload("possession-offences", OFFENCES)

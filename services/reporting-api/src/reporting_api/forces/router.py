@@ -70,7 +70,7 @@ async def _record_change(
 
 
 class SettingsIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # true is not 1 minute
 
     minutes_per_arrest: int = Field(
         default=DEFAULT_MINUTES_PER_ARREST,
@@ -96,7 +96,10 @@ class SettingsOut(SettingsIn):
     updated_at: datetime | None = Field(description="None: the defaults, never set.")
 
 
-SETTINGS_RESPONSES = problem_responses((403, "The caller is not an administrator of that force."))
+NO_SUCH_PATH = (404, "No such path (the force's name is one path segment).")
+SETTINGS_RESPONSES = problem_responses(
+    (403, "The caller is not an administrator of that force."), NO_SUCH_PATH
+)
 
 
 @router.get(
@@ -124,6 +127,7 @@ async def get_force_settings(force: ForcePath, admin: AdminDep, session: Session
     operation_id="put_force_settings",
     responses=problem_responses(
         (403, "The caller is not an administrator of that force."),
+        NO_SUCH_PATH,
         (422, "A figure is out of range."),
     ),
 )
@@ -299,6 +303,7 @@ def _put_responses(kind: UploadKind) -> dict[int | str, dict[str, Any]]:
         },
         **problem_responses(
             (403, "The caller is not an administrator of that force."),
+            NO_SUCH_PATH,
             (413, "The file is larger than the service takes (2 MiB by default)."),
             (415, "The body is not `text/csv`."),
             (

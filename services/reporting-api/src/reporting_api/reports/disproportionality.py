@@ -499,26 +499,17 @@ def disproportionality_report(inputs: ReportInputs, uploads: Uploads, coding: Co
     referrals = {group: len(groups[group]) for group in GROUP_ROWS}
     shown, shown_total = suppressor.additive(referrals, len(inputs.journeys))
     days = (query.end - query.start).days + 1
-    return naming_force(
-        Report(
-            report="disproportionality",
-            force=query.force,
-            period=query.period,
-            by=coding.value,
-            suppression_threshold=suppressor.threshold,
-            tables=[
-                rates_table(referrals, shown, shown_total, uploads.residents, coding, days),
-                stages_table(groups, shown, suppressor, coding),
-                before_after_table(
-                    inputs.journeys, uploads, query.start, query.end, suppressor, coding
-                ),
-            ],
-        )
+    return Report(
+        report="disproportionality",
+        force=query.force,
+        period=query.period,
+        by=coding.value,
+        suppression_threshold=suppressor.threshold,
+        tables=[
+            rates_table(referrals, shown, shown_total, uploads.residents, coding, days),
+            stages_table(groups, shown, suppressor, coding),
+            before_after_table(
+                inputs.journeys, uploads, query.start, query.end, suppressor, coding
+            ),
+        ],
     )
-
-
-def naming_force(report: Report) -> Report:
-    """The report with `{force}` in its notes (the upload routes) made the force's own."""
-    for table in report.tables:
-        table.notes = [note.replace("{force}", report.force) for note in table.notes]
-    return report

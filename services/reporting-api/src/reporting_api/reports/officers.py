@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 
 from reporting_api.forces.uploads import Uploads
 from reporting_api.reports.dimensions import london_day
-from reporting_api.reports.disproportionality import naming_force, whole_months
+from reporting_api.reports.disproportionality import whole_months
 from reporting_api.reports.inputs import ReportInputs
 from reporting_api.reports.journeys import Journey
 from reporting_api.reports.measures import percentile
@@ -145,15 +145,13 @@ def areas_table(
 def officers_report(inputs: ReportInputs, uploads: Uploads) -> Report:
     query, suppressor = inputs.query, inputs.suppressor
     months = whole_months(query.start, query.end)
-    return naming_force(
-        Report(
-            report="officers",
-            force=query.force,
-            period=query.period,
-            suppression_threshold=suppressor.threshold,
-            tables=[
-                officers_table(inputs.journeys, suppressor),
-                areas_table(inputs.journeys, uploads.offences, months, suppressor),
-            ],
-        )
+    return Report(
+        report="officers",
+        force=query.force,
+        period=query.period,
+        suppression_threshold=suppressor.threshold,
+        tables=[
+            officers_table(inputs.journeys, suppressor),
+            areas_table(inputs.journeys, uploads.offences, months, suppressor),
+        ],
     )
