@@ -39,7 +39,20 @@ REPORTS = {
 # given a caller here.
 CALLERS: dict[str, frozenset[str]] = {
     "analyst": frozenset(REPORTS.values()),
-    "admin": frozenset({"rebuild_projections", "get_rebuild"}),
+    "admin": frozenset(
+        {
+            "rebuild_projections",
+            "get_rebuild",
+            "get_force_settings",
+            "put_force_settings",
+            "get_force_population",
+            "put_force_population",
+            "get_force_baseline",
+            "put_force_baseline",
+            "get_force_possession_offences",
+            "put_force_possession_offences",
+        }
+    ),
 }
 
 # Schema-valid data a report rightly refuses: a period the JSON Schema cannot judge (`from`
@@ -54,6 +67,15 @@ REFUSALS = [
         "than ten years; `by` on a report without breakdowns",
     )
     for path in REPORTS
+] + [
+    Refusal(
+        "PUT",
+        f"/v1/forces/{{force}}/{table}",
+        [422],
+        "a CSV file that is not the table: a column, group, month or count wrong, a row "
+        "repeated, no rows; for the baseline, `from` after `to`",
+    )
+    for table in ("population", "baseline", "possession-offences")
 ]
 
 
@@ -126,6 +148,10 @@ def fuzz(case: Any) -> None:
     generation = (case.path_parameters or {}).get("generation")
     if isinstance(generation, int) and generation > 1:
         case.path_parameters["generation"] = 1
+    # A force's settings and tables are its own administrators': the caller's force, so the
+    # call reaches them (another force's is a 403, the authorisation tests' business).
+    if "force" in (case.path_parameters or {}):
+        case.path_parameters["force"] = "demo"
     # Rebuilds and reports are the whole scheme's or one force's: nothing is read by an id
     # another force could be refused, so there is no second force's caller to check here.
     case.call_and_validate()

@@ -9,6 +9,7 @@ from reporting_api.config import Settings
 from reporting_api.dashboard.devsignin import dev_sign_in_router
 from reporting_api.dashboard.router import dashboard_router
 from reporting_api.db import kit
+from reporting_api.forces.router import router as forces_router
 from reporting_api.projections.projector import subscriptions
 from reporting_api.projections.rebuild import Rebuilder
 from reporting_api.projections.router import router as admin_router
@@ -42,7 +43,8 @@ def create_app(settings: Settings | None = None, *, start_background: bool = Tru
         title="reporting-api",
         version="1.0.0",
         description=DESCRIPTION,
-        routers=[report_router, admin_router, dashboard_router(settings)],
+        routers=[report_router, forces_router, admin_router, dashboard_router(settings)],
+        body_media_types=("text/csv",),
         start_background=start_background,
     )
     if settings.dev_idp_dir:

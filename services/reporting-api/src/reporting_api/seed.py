@@ -1,4 +1,5 @@
-"""Seed the demonstration force `demo`: its reporting settings.
+"""Seed the demonstration force `demo`: its reporting settings, and its population, baseline and
+recorded possession offences (`forces/demo/*.csv`).
 
     python -m reporting_api.seed        (uses REPORTING_DATABASE_URL)
 
@@ -8,6 +9,8 @@ Safe to run again.
 from __future__ import annotations
 
 import asyncio
+from datetime import date, datetime, timedelta
+from importlib.resources import files
 
 from sqlalchemy import select
 
@@ -17,6 +20,8 @@ from reporting_api.forces.models import (
     DEFAULT_SUPPRESSION_THRESHOLD,
     ForceSettings,
 )
+from reporting_api.forces.uploads import UploadKind, read_csv, read_upload, replace_upload
+from reporting_api.reports.dimensions import london_day
 from servicekit.db import Database, utcnow
 
 DEMO_FORCE = "demo"
@@ -24,6 +29,7 @@ DEMO_FORCE = "demo"
 
 async def seed(db: Database) -> None:
     await seed_settings(db)
+    await seed_uploads(db)
 
 
 async def seed_settings(db: Database) -> None:
@@ -39,6 +45,53 @@ async def seed_settings(db: Database) -> None:
                 updated_at=utcnow(),
             )
         )
+        await session.commit()
+
+
+def demo_file(name: str) -> bytes:
+    return files("reporting_api.forces").joinpath("demo", name).read_bytes()
+
+
+def _add_months(month: str, count: int) -> str:
+    index = int(month[:4]) * 12 + int(month[5:]) - 1 + count
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _month_start(month: str) -> date:
+    return date(int(month[:4]), int(month[5:]), 1)
+
+
+async def seed_uploads(db: Database, now: datetime | None = None) -> None:
+    """The demonstration force's uploads, each only where the force has none (an
+    administrator's own upload is never replaced). The recorded possession offences are the
+    12 whole months before today (the file's months moved on to end last month); the baseline
+    is the year before them, before the scheme."""
+    now = now or utcnow()
+    offences = read_csv(UploadKind.possession_offences, demo_file("possession-offences.csv"))
+    last_in_file = max(row["month"] for row in offences)
+    this_month = london_day(now).strftime("%Y-%m")
+    shift = (
+        (int(this_month[:4]) * 12 + int(this_month[5:]))
+        - (int(last_in_file[:4]) * 12 + int(last_in_file[5:]))
+        - 1
+    )
+    for row in offences:
+        row["month"] = _add_months(row["month"], shift)
+    first = _month_start(min(row["month"] for row in offences))
+    baseline_period = (first.replace(year=first.year - 1), first - timedelta(days=1))
+    uploads = (
+        (UploadKind.population, "population.csv", "Census 2021 TS021 (demonstration)", None),
+        (UploadKind.baseline, "baseline.csv", "Demonstration baseline", baseline_period),
+        (UploadKind.possession_offences, None, "Demonstration recorded crime", None),
+    )
+    async with db.session() as session:
+        for kind, name, source, period in uploads:
+            if await read_upload(session, DEMO_FORCE, kind) is not None:
+                continue
+            rows = offences if name is None else read_csv(kind, demo_file(name))
+            await replace_upload(
+                session, DEMO_FORCE, kind, rows, now=now, source=source, period=period
+            )
         await session.commit()
 
 

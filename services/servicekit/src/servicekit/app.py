@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Protocol, TypeVar
 
@@ -170,9 +170,12 @@ def build_app(
     routers: Sequence[APIRouter],
     start_background: bool = True,
     admission: Admission | None = None,
+    body_media_types: Collection[str] = (),
 ) -> FastAPI:
     """The service's app. `admission`, when given, is asked about every authenticated caller on
-    every request (`auth.current_principal`), so every route gets it without naming it."""
+    every request (`auth.current_principal`), so every route gets it without naming it.
+    `body_media_types`: request bodies other than JSON that some route reads (and checks)
+    itself, such as `text/csv`."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -203,7 +206,9 @@ def build_app(
     app.state.authenticator = runtime.authenticator
     app.state.admission = admission
     install_problem_handlers(app)
-    app.add_middleware(BodyGuard, max_body_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(
+        BodyGuard, max_body_bytes=runtime.settings.max_body_bytes, also_accept=body_media_types
+    )
     app.add_middleware(
         HeaderGuard,
         max_bytes=runtime.settings.max_header_bytes,

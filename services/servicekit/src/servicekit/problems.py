@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -439,11 +440,16 @@ class BodyGuard:
     """Refuses bodies over the size limit (413) and writes that are not JSON (415).
 
     Pure ASGI so an oversized body is refused while it streams, before it is buffered.
+    `also_accept`: other media types a service's routes read themselves (a CSV upload); those
+    routes check the type they take.
     """
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, also_accept: Collection[str] = ()
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.also_accept = frozenset(also_accept)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in {"POST", "PUT", "PATCH"}:
@@ -457,12 +463,14 @@ class BodyGuard:
             return
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
         has_body = length not in (None, "0") or "transfer-encoding" in headers
-        if has_body and not (content_type == "application/json" or content_type.endswith("+json")):
+        is_json = content_type == "application/json" or content_type.endswith("+json")
+        if has_body and not (is_json or content_type in self.also_accept):
+            others = "".join(f" (or {kind} where the route takes it)" for kind in self.also_accept)
             await send_problem(
                 scope,
                 send,
                 415,
-                "Send the request body as JSON with Content-Type: application/json.",
+                f"Send the request body as JSON with Content-Type: application/json{others}.",
             )
             return
         received = 0

@@ -50,6 +50,14 @@ def _bad(detail: str, field: str) -> Problem:
     )
 
 
+def _year_before(day: date) -> date:
+    """The same day a year earlier; 29 February's is the 28th."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
 async def report_query(
     principal: ReaderDep,
     now: NowDep,
@@ -91,7 +99,9 @@ async def report_query(
             f"Your token does not cover the force {force!r}: ask for one of your own forces.",
         )
     end = end or london_day(now)
-    start = start or end.replace(year=end.year - 1) + timedelta(days=1)
+    if end < EARLIEST:
+        raise _bad(f"`to` is before {EARLIEST.isoformat()}: the scheme has no data then.", "to")
+    start = start or _year_before(end) + timedelta(days=1)
     if start > end:
         raise _bad("`from` is after `to`: give the first day, then the last.", "from")
     if start < EARLIEST:

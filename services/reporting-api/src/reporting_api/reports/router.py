@@ -4,15 +4,19 @@ table of it as CSV. Analysts and supervisors of the force only; every figure an 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from reporting_api.forces.uploads import uploads_of
+from reporting_api.reports.disproportionality import Coding, disproportionality_report
 from reporting_api.reports.funnel import funnel_report
 from reporting_api.reports.inputs import inputs_for
 from reporting_api.reports.journeys import load_person_history
 from reporting_api.reports.measures import REREFERRAL_WINDOW
 from reporting_api.reports.needs import needs_report
+from reporting_api.reports.officers import officers_report
 from reporting_api.reports.query import ReportQueryDep
 from reporting_api.reports.respond import TableQuery, report_responses, respond
 from reporting_api.reports.summary import summary_report
@@ -102,3 +106,53 @@ async def get_needs_report(
     (`no-breakdown`), as most of these tables cut by a group would be mostly suppressed."""
     _no_breakdown(query, "needs")
     return respond(request, needs_report(await inputs_for(session, query)), table)
+
+
+CodingQuery = Annotated[
+    Coding,
+    Query(
+        description="Which ethnicity: the person's self-defined (census codes) or the "
+        "officer-observed (IC codes); either is mapped to the five census groups."
+    ),
+]
+
+
+@router.get(
+    "/disproportionality",
+    response_model=Report,
+    operation_id="get_disproportionality_report",
+    responses=report_responses("rates, stages, before_after"),
+)
+async def get_disproportionality_report(
+    request: Request,
+    query: ReportQueryDep,
+    session: SessionDep,
+    coding: CodingQuery = Coding.self_defined,
+    table: TableQuery = None,
+) -> Response:
+    """Referrals per 1,000 residents by ethnic group, each funnel stage's share, and formal
+    outcomes for possession before and after the scheme; each as a relative rate against the
+    White group with a 95% confidence interval. Needs the force's uploaded population (and,
+    for before and after, its baseline and recorded possession offences)."""
+    _no_breakdown(query, "disproportionality")
+    inputs = await inputs_for(session, query)
+    uploads = await uploads_of(session, query.force)
+    return respond(request, disproportionality_report(inputs, uploads, coding), table)
+
+
+@router.get(
+    "/officers",
+    response_model=Report,
+    operation_id="get_officers_report",
+    responses=report_responses("officers, areas"),
+)
+async def get_officers_report(
+    request: Request, query: ReportQueryDep, session: SessionDep, table: TableQuery = None
+) -> Response:
+    """How many officers made how many referrals (no officer named), with the median and 90th
+    percentile; each area's referrals, referring officers and share of its recorded possession
+    offences diverted."""
+    _no_breakdown(query, "officers")
+    inputs = await inputs_for(session, query)
+    uploads = await uploads_of(session, query.force)
+    return respond(request, officers_report(inputs, uploads), table)
