@@ -38,6 +38,7 @@ from reporting_api.main import create_app
 from reporting_api.projections.facts import facts_of
 from reporting_api.projections.projector import active_generation, write_facts
 from reporting_api.reports.tables import Column, Period, Report, Table, count_marker, to_csv
+from reporting_api.seed import seed_uploads
 from reporting_api.synthetic.events import JourneyEvents
 from servicekit.db import Database
 from servicekit.devidp import DevIdentityProvider
@@ -115,6 +116,7 @@ async def project_year(database_url: str, journeys: list[JourneyEvents]) -> None
             generation = await active_generation(session)
             facts = [fact for j in journeys for event in j.events for fact in facts_of(event)]
             await write_facts(session, facts, [generation])
+        await seed_uploads(db)  # the demonstration force's population, baseline and offences
     finally:
         await db.dispose()
 
@@ -461,8 +463,9 @@ def shown(cell: Any, kind: str) -> str:
             return text[:1].upper() + text[1:]
         return cell
     digits = {"count": 0, "percent": 1, "rate": 1, "ratio": 2, "days": 1, "hours": 0}[kind]
-    # the browser rounds the number's exact value, a tie away from zero (ECMA-402 halfExpand)
-    exact = Decimal(cell).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    # the browser (ICU) rounds the number's shortest decimal form (0.745, not the double's
+    # 0.74499...), a tie away from zero (ECMA-402 halfExpand); Python's repr is that form too
+    exact = Decimal(repr(cell)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
     text = f"{exact:,.{digits}f}"
     return text + ("%" if kind == "percent" else "")
 

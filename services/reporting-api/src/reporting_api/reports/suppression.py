@@ -9,7 +9,8 @@
   When the set has no other count to hide, its total is hidden.
 - **Derived:** a rate, share, median or ratio built on a hidden count is shown as `[c]`.
 
-The rules are in `docs/decisions/0014-reporting-suppression.md`, with what they do not cover.
+The rules are in `docs/decisions/0015-reporting-projections-and-suppression.md`, with what
+they do not cover.
 """
 
 from __future__ import annotations
