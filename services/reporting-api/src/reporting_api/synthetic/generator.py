@@ -291,7 +291,7 @@ class ForceHistory:
         sealed: SealedField | None,
     ) -> None:
         self.force_id = force_id
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311 - made up, and must repeat exactly
         self.seed = seed
         self.start = datetime.combine(start, time(0), UTC)
         self.end = self.start + timedelta(days=365 * years)
@@ -387,9 +387,7 @@ class ForceHistory:
         main = _pick(rng, MAIN_SUBSTANCE)
         substances = [main]
         if rng.random() < SECOND_SUBSTANCE:
-            second = _pick(rng, MAIN_SUBSTANCE)
-            if second != main:
-                substances.append(second)
+            substances.append(_pick(rng, {s: w for s, w in MAIN_SUBSTANCE.items() if s != main}))
         area = self.officer_area[officer] if rng.random() < 0.85 else _pick(rng, DEMO_AREAS)
         journey.submitted(
             at,
