@@ -108,7 +108,7 @@ def test_the_black_groups_rate_per_thousand_is_over_twice_the_white_groups(year:
 
 
 def test_the_officer_observed_code_agrees_with_the_persons_own(year: Year) -> None:
-    black = [e.data.observed_ethnicity.value for e in submitted(year)]
+    observed = [e.data.observed_ethnicity.value for e in submitted(year)]
     pairs = Counter(
         (e.data.self_defined_ethnicity.value[0], e.data.observed_ethnicity.value)
         for e in submitted(year)
@@ -116,7 +116,8 @@ def test_the_officer_observed_code_agrees_with_the_persons_own(year: Year) -> No
     black_seen_black = pairs["B", "IC3"] / sum(n for (g, _), n in pairs.items() if g == "B")
     assert black_seen_black > 0.9
     assert pairs["B", "IC1"] == 0
-    assert 0 < black.count("IC9") < 0.1 * len(black)
+    # sometimes not recorded
+    assert 0 < observed.count("IC9") < 0.1 * len(observed)
 
 
 def test_re_referrals_are_a_few_per_cent_each_of_someone_referred_in_the_last_year(
