@@ -70,6 +70,7 @@ bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/bench_referrals.py || status=1; \
 	$(BIN)/python tests/benchmarks/bench_booking.py || status=1; \
 	$(BIN)/python tests/benchmarks/bench_completion.py || status=1; \
+	$(BIN)/python tests/benchmarks/bench_reporting.py || status=1; \
 	exit $$status
 
 clean:

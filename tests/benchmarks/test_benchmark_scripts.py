@@ -149,3 +149,39 @@ def test_completion_benchmark_closes_every_marked_referral_once(tmp_path: Path) 
     stages = ("attendance_answered", "intervention_completed_on_bus", "referral_closed_on_bus")
     p99 = [sqlite[stage]["p99_ms"] for stage in stages]
     assert p99[0] > 0 and all(later > 0 for later in p99[1:])
+
+
+@pytest.mark.nats
+@pytest.mark.slow
+def test_reporting_benchmark_consumes_every_referral_and_rebuilds_them(tmp_path: Path) -> None:
+    output = tmp_path / "reporting.json"
+    done = run_script(
+        "bench_reporting.py",
+        "--databases",
+        "sqlite",
+        "--forces",
+        "2",
+        "--referrals-per-year",
+        "100",
+        "--seconds",
+        "2",
+        "--quiet-wait",
+        "0",
+        "--output",
+        str(output),
+    )
+    # the exit status says whether the targets were met, which 200 referrals cannot tell
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    sqlite = json.loads(output.read_text())["databases"]["sqlite"]
+    # 2 forces x 100 referrals a year, every one projected live and again by the rebuild
+    assert sqlite["referrals"] == 200
+    assert sqlite["referral_facts_live"] == 200, done.stdout
+    assert sqlite["rebuild"]["state"] == "active" and sqlite["referral_facts_rebuilt"] == 200
+    assert sqlite["rebuild"]["events_replayed"] == sqlite["catch_up"]["events"]
+    assert sqlite["peak_rss_mib"] > 0
+    # every report the service serves was timed without an error
+    reports = sqlite["reports"]
+    assert not reports["errors"]
+    assert set(reports["timed"]) | set(reports["missing"]) == {
+        "summary", "funnel", "disproportionality", "timeliness", "needs", "officers"
+    }  # fmt: skip

@@ -329,7 +329,8 @@ def test_the_readme_walkthrough_takes_a_referral_to_its_booking_and_back(
     assert steps == ["submitted", "contacted", "assessed", "booked"], output
     # reporting-api: the demonstration force's synthetic year, then the funnel as CSV
     assert isinstance(overview["referrals"], int) and overview["referrals"] > 4000, output
-    assert "Group,Referred,Contacted,Assessed" in output and "\r\nBlack," in output, output
+    assert "Self defined ethnicity,Referred,Contacted,Assessed" in output, output
+    assert "\r\nBlack," in output, output
 
 
 def json_documents(output: str) -> list[dict[str, Any]]:

@@ -1,15 +1,18 @@
-"""Seed the demonstration force `demo`: its reporting settings, and its population, baseline and
-recorded possession offences (`forces/demo/*.csv`).
+"""Seed the demonstration force `demo`: its reporting settings, its population, baseline and
+recorded possession offences (`forces/demo/*.csv`), and a year of its history (made by
+`synthetic.generator`, ending today) imported as the scheme's own events, so the reports and the
+dashboard have something to show from the first `make run`.
 
     python -m reporting_api.seed        (uses REPORTING_DATABASE_URL)
 
-Safe to run again.
+Safe to run again: what is there already (a history imported, an upload) is left as it is.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timedelta
+import time
+from datetime import UTC, date, datetime, timedelta
 from importlib.resources import files
 
 from sqlalchemy import select
@@ -21,15 +24,50 @@ from reporting_api.forces.models import (
     ForceSettings,
 )
 from reporting_api.forces.uploads import UploadKind, read_csv, read_upload, replace_upload
+from reporting_api.projections.models import ImportedEvent
 from reporting_api.reports.dimensions import london_day
+from reporting_api.synthetic.generator import first_event_id, force_years
+from reporting_api.synthetic.history import import_history
 from servicekit.db import Database, utcnow
 
 DEMO_FORCE = "demo"
+DEMO_SEED = 2026  # the demonstration year is the same history wherever it is seeded
+DEMO_REFERRALS_PER_YEAR = 5000
 
 
 async def seed(db: Database) -> None:
     await seed_settings(db)
     await seed_uploads(db)
+    started = time.perf_counter()
+    events = await seed_history(db)
+    if events:
+        print(
+            f"reporting-api: imported a demonstration year for {DEMO_FORCE} "
+            f"({events} events) in {time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
+
+
+async def seed_history(db: Database, now: datetime | None = None) -> int:
+    """Import the demonstration year, ending `now`, unless it is there already; the number of
+    events imported."""
+    now = now or datetime.now(UTC)
+    async with db.session() as session:
+        imported = await session.scalar(
+            select(ImportedEvent.sequence).where(
+                ImportedEvent.event_id == first_event_id(DEMO_FORCE, DEMO_SEED)
+            )
+        )
+    if imported is not None:
+        return 0
+    journeys = force_years(
+        DEMO_FORCE,
+        start=(now - timedelta(days=365)).date(),
+        referrals_per_year=DEMO_REFERRALS_PER_YEAR,
+        seed=DEMO_SEED,
+        now=now,
+    )
+    return await import_history(db, journeys)
 
 
 async def seed_settings(db: Database) -> None:

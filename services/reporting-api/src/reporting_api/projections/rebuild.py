@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import nats.errors
+from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 from sqlalchemy import delete, func, select, update
@@ -202,12 +203,23 @@ class Rebuilder:
         )
         sub = await js.pull_subscribe_bind(stream=stream, name=name)  # type: ignore[attr-defined]
         count = 0
+
+        def fetch() -> asyncio.Task[list[Msg]]:
+            return asyncio.create_task(sub.fetch(self.batch_size, timeout=FETCH_SECONDS))
+
+        # the next batch is fetched while this one is written (the consumer allows two batches
+        # unacknowledged): the server reads and sends it meanwhile
+        fetching: asyncio.Task[list[Msg]] | None = fetch()
         try:
-            while True:
+            while fetching is not None:
                 try:
-                    msgs = await sub.fetch(self.batch_size, timeout=FETCH_SECONDS)
+                    msgs = await fetching
                 except (nats.errors.TimeoutError, TimeoutError):
                     return count  # nothing left (a stream whose last messages were deleted)
+                done = (
+                    msgs[-1].metadata.sequence.stream >= last or not msgs[-1].metadata.num_pending
+                )
+                fetching = None if done else fetch()
                 events = []
                 for msg in msgs:
                     try:
@@ -219,9 +231,12 @@ class Rebuilder:
                 count += len(msgs)
                 await self._apply(generation, events, replayed + count)
                 await msgs[-1].ack()
-                if msgs[-1].metadata.sequence.stream >= last or msgs[-1].metadata.num_pending == 0:
-                    return count
+            return count
         finally:
+            if fetching is not None:
+                fetching.cancel()
+                with contextlib.suppress(BaseException):
+                    await fetching
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
             with contextlib.suppress(Exception):

@@ -8,10 +8,18 @@ occasion and thrown away: nobody can open them, and reporting never reads them.
 
 from __future__ import annotations
 
+import base64
+import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from contracts import CloudEvent, new_event
 from contracts.events import v1
@@ -31,13 +39,36 @@ from contracts.vocabulary import (
     WithdrawalReason,
 )
 
+# what contracts.sealed binds every sealed field's key to
+SEALED_INFO = b"diversion sealed field v1"
 NAMESPACE = uuid.UUID("0b7c8f2e-6a51-4d0e-9f3b-2c4d5e6f7a81")
 
 
-def unopenable_sealed_field() -> SealedField:
-    """Empty contact details sealed to a key nobody keeps."""
-    _, public_key = generate_keypair()
-    return seal(b"{}", public_key=public_key, kid="synthetic")
+def unopenable_sealed_field(rng: random.Random | None = None) -> SealedField:
+    """Empty contact details sealed to a key nobody keeps.
+
+    With `rng`, the keys and the nonce come from it, so the same generator run seals the same
+    bytes (a synthetic history made twice is the same, byte for byte); there is nothing in it
+    to protect either way."""
+    if rng is None:
+        _, public_key = generate_keypair()
+        return seal(b"{}", public_key=public_key, kid="synthetic")
+    recipient = X25519PrivateKey.from_private_bytes(rng.randbytes(32)).public_key()
+    recipient_raw = recipient.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    ephemeral = X25519PrivateKey.from_private_bytes(rng.randbytes(32))
+    epk = ephemeral.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    key = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=epk + recipient_raw, info=SEALED_INFO
+    ).derive(ephemeral.exchange(recipient))
+    nonce = rng.randbytes(12)
+    ciphertext = AESGCM(key).encrypt(nonce, b"{}", b"synthetic")
+    return SealedField(
+        kid="synthetic", epk=_b64(epk), nonce=_b64(nonce), ciphertext=_b64(ciphertext)
+    )
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
 @dataclass
@@ -79,6 +110,8 @@ class JourneyEvents:
         person_key: str | None = None,
         is_rereferral: bool = False,
         encounter_origin: EncounterOrigin = EncounterOrigin.stop_and_search,
+        encounter_at: datetime | None = None,
+        engagement_days: int = 56,
         sealed: SealedField | None = None,
     ) -> CloudEvent:
         return self._add(
@@ -89,7 +122,7 @@ class JourneyEvents:
                 officer_key=officer_key,
                 area=area,
                 submitted_at=at,
-                encounter_at=at - timedelta(minutes=20),
+                encounter_at=encounter_at or at - timedelta(minutes=20),
                 encounter_origin=encounter_origin,
                 substances=list(substances),
                 main_substance=substances[0],
@@ -101,7 +134,7 @@ class JourneyEvents:
                 is_rereferral=is_rereferral,
                 rule_set_version=f"{self.force_id}-1",
                 first_contact_due=at + timedelta(days=3),
-                engagement_deadline=at + timedelta(days=56),
+                engagement_deadline=at + timedelta(days=engagement_days),
                 contact=sealed or unopenable_sealed_field(),
             ),
             "referral-api",
@@ -197,6 +230,7 @@ class JourneyEvents:
         *,
         session_start: datetime,
         course_type: Pathway = Pathway.cannabis_group,
+        rebooking: bool = False,
     ) -> CloudEvent:
         booking = self._id("booking")
         return self._add(
@@ -206,38 +240,55 @@ class JourneyEvents:
                 session_id=uuid.uuid5(NAMESPACE, f"session/{course_type}/{session_start}"),
                 course_type=course_type,
                 session_start=session_start,
+                rebooking=rebooking,
             ),
             "scheduling-api",
             at,
         )
 
-    def attended(self, at: datetime) -> CloudEvent:
+    def attended(
+        self,
+        at: datetime,
+        *,
+        booking_id: uuid.UUID | None = None,
+        session_id: uuid.UUID | None = None,
+    ) -> CloudEvent:
         return self._add(
             v1.SessionAttended(
                 referral_id=self.referral_id,
-                booking_id=self._id("attendance"),
-                session_id=uuid.uuid5(NAMESPACE, f"session/{at}"),
+                booking_id=booking_id or self._id("attendance"),
+                session_id=session_id or uuid.uuid5(NAMESPACE, f"session/{at}"),
                 at=at,
             ),
             "scheduling-api",
             at,
         )
 
-    def missed(self, at: datetime) -> CloudEvent:
+    def missed(
+        self,
+        at: datetime,
+        *,
+        booking_id: uuid.UUID | None = None,
+        session_id: uuid.UUID | None = None,
+    ) -> CloudEvent:
         return self._add(
             v1.SessionMissed(
                 referral_id=self.referral_id,
-                booking_id=self._id("missed"),
-                session_id=uuid.uuid5(NAMESPACE, f"session/{at}"),
+                booking_id=booking_id or self._id("missed"),
+                session_id=session_id or uuid.uuid5(NAMESPACE, f"session/{at}"),
                 at=at,
             ),
             "scheduling-api",
             at,
         )
 
-    def intervention_completed(self, at: datetime) -> CloudEvent:
+    def intervention_completed(
+        self, at: datetime, *, course_type: Pathway | None = None
+    ) -> CloudEvent:
         return self._add(
-            v1.InterventionCompleted(referral_id=self.referral_id, completed_at=at),
+            v1.InterventionCompleted(
+                referral_id=self.referral_id, completed_at=at, course_type=course_type
+            ),
             "scheduling-api",
             at,
         )
