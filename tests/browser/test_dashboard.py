@@ -2,44 +2,29 @@
 sees a year of figures as charts and tables, switches the ethnicity coding, saves a table as
 CSV, and the page holds to the accessibility bar at laptop and tablet sizes.
 
-reporting-api runs under uvicorn on a free port with a migrated database into which a few
-hundred synthetic journeys for `demo` are projected. Where this service does not serve the
-reports yet, the test mounts `stub_reports` below (report JSON of the agreed shape, worked out
-from the query) so the page can still be driven; once the reports are served, they are used.
+reporting-api runs under uvicorn on a free port with a migrated database seeded as `make run`
+seeds it: the demonstration force's uploads and its synthetic year (about 5,000 referrals,
+through the scheme's events).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import random
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import APIRouter, Query, Request, Response
 from portal_driver import SCREENSHOTS, ServerThread, axe_violations, run_async
 
-from contracts.vocabulary import (
-    EngagementStage,
-    ObservedEthnicity,
-    ReferralOutcome,
-    SelfDefinedEthnicity,
-)
 from reporting_api.config import Settings
-from reporting_api.dependencies import ReaderDep
 from reporting_api.main import create_app
-from reporting_api.projections.facts import facts_of
-from reporting_api.projections.projector import active_generation, write_facts
-from reporting_api.reports.tables import Column, Period, Report, Table, count_marker, to_csv
-from reporting_api.seed import seed_uploads
-from reporting_api.synthetic.events import JourneyEvents
+from reporting_api.seed import seed
 from servicekit.db import Database
 from servicekit.devidp import DevIdentityProvider
 from servicekit_testing.databases import TemplateDatabases
@@ -50,7 +35,7 @@ ALEMBIC_INI = Path(__file__).resolve().parents[2] / "services/reporting-api/alem
 LAPTOP = {"width": 1366, "height": 768}
 TABLET = {"width": 768, "height": 1024}
 ANALYST = "Sam Patel"
-JOURNEYS = 360
+REPORTS = ("summary", "funnel", "timeliness", "disproportionality", "needs", "officers")
 CHARTED = {"volumes", "funnel", "timeliness", "timeliness_by_period", "rates", "stages"}
 
 # every Content-Security-Policy violation the page causes, and every console error
@@ -62,287 +47,17 @@ document.addEventListener('securitypolicyviolation', (e) => {
 """
 
 
-# ---- a year of journeys for demo ----------------------------------------------------------------
+# ---- the demonstration force's year ------------------------------------------------------------
 
 
-def synthetic_year(today: date, count: int = JOURNEYS, seed: int = 7) -> list[JourneyEvents]:
-    """`count` journeys spread over the last year, each going as far as a die says."""
-    rng = random.Random(seed)
-    groups = [
-        (SelfDefinedEthnicity.W1, ObservedEthnicity.IC1, 0.6),
-        (SelfDefinedEthnicity.B1, ObservedEthnicity.IC3, 0.2),
-        (SelfDefinedEthnicity.A2, ObservedEthnicity.IC4, 0.15),
-        (SelfDefinedEthnicity.M1, ObservedEthnicity.IC3, 0.05),
-    ]
-    start = datetime(today.year, today.month, today.day, 10, tzinfo=UTC) - timedelta(days=360)
-    journeys = []
-    for n in range(count):
-        at = start + timedelta(days=rng.randrange(350), hours=rng.randrange(8))
-        self_defined, observed, _ = rng.choices(groups, weights=[g[2] for g in groups])[0]
-        journey = JourneyEvents("demo", uuid.UUID(int=rng.getrandbits(128)))
-        journeys.append(journey)
-        journey.submitted(
-            at,
-            officer_key=f"officer-{n % 12}",
-            area=rng.choice(["north", "south", "city"]),
-            self_defined_ethnicity=self_defined,
-            observed_ethnicity=observed,
-            age_years=rng.randrange(18, 60),
-        )
-        reach = rng.random()
-        if reach < 0.1:
-            journey.not_engaged(at + timedelta(days=10), stage=EngagementStage.not_contacted)
-            continue
-        journey.contacted(at + timedelta(days=rng.randrange(1, 5)))
-        if reach < 0.2:
-            journey.not_engaged(at + timedelta(days=14), stage=EngagementStage.contacted)
-            continue
-        journey.assessed(at + timedelta(days=rng.randrange(5, 12)))
-        if reach < 0.3:
-            continue
-        journey.booked(at + timedelta(days=12), session_start=at + timedelta(days=20))
-        journey.attended(at + timedelta(days=20))
-        if reach < 0.4:
-            continue
-        journey.intervention_completed(at + timedelta(days=20))
-        journey.closed(at + timedelta(days=21), ReferralOutcome.completed)
-    return journeys
-
-
-async def project_year(database_url: str, journeys: list[JourneyEvents]) -> None:
+async def seeded(database_url: str) -> None:
+    """What `make run` seeds for demo: its settings, its population, baseline and recorded
+    offences, and the synthetic year of its history through the scheme's events."""
     db = Database(database_url)
     try:
-        async with db.session() as session, session.begin():
-            generation = await active_generation(session)
-            facts = [fact for j in journeys for event in j.events for fact in facts_of(event)]
-            await write_facts(session, facts, [generation])
-        await seed_uploads(db)  # the demonstration force's population, baseline and offences
+        await seed(db)
     finally:
         await db.dispose()
-
-
-# ---- the reports, where this service does not serve them yet ------------------------------------
-
-COUNT = "count"
-
-
-def _report(name: str, request: Request, tables: list[Table], threshold: int = 5) -> Report:
-    q = request.query_params
-    return Report(
-        report=name,
-        force=q.get("force", "demo"),
-        period=Period(start=date.fromisoformat(q["from"]), end=date.fromisoformat(q["to"])),
-        interval=q.get("interval", "month"),  # type: ignore[arg-type]
-        suppression_threshold=threshold,
-        tables=tables,
-    )
-
-
-def stub_tables(name: str, request: Request) -> list[Table]:
-    """Report tables of the agreed shape with hand-picked figures (some suppressed, some not
-    applicable), the months of the asked period for the trends."""
-    q = request.query_params
-    start, end = date.fromisoformat(q["from"]), date.fromisoformat(q["to"])
-    months = []
-    month = start.replace(day=1)
-    while month <= end:
-        months.append(month.strftime("%Y-%m"))
-        month = (month + timedelta(days=32)).replace(day=1)
-    c = Column
-    funnel = Table(
-        id="funnel",
-        title="From referral to completion",
-        columns=[
-            c(key="stage", label="Stage", kind="category"),
-            c(key="count", label="People", kind=COUNT),
-            c(key="percent_of_referred", label="% of referred", kind="percent"),
-        ],
-        rows=[
-            {"stage": "referred", "count": 1240, "percent_of_referred": 100.0},
-            {"stage": "contacted", "count": 1116, "percent_of_referred": 90.0},
-            {"stage": "assessed", "count": 992, "percent_of_referred": 80.0},
-            {"stage": "completed", "count": 744, "percent_of_referred": 60.0},
-        ],
-        notes=["A later stage counts everyone who reached it."],
-    )
-    if name == "summary":
-        return [
-            Table(
-                id="overview",
-                title="Key figures",
-                columns=[
-                    c(key="referrals", label="Referrals", kind=COUNT),
-                    c(key="compliance_percent", label="At least assessed", kind="percent"),
-                    c(key="rereferral_percent", label="Referred again", kind="percent"),
-                    c(key="hours_saved", label="Officer hours saved", kind="hours"),
-                ],
-                rows=[
-                    {
-                        "referrals": 1240,
-                        "compliance_percent": 80.0,
-                        "rereferral_percent": 6.5,
-                        "hours_saved": 5270,
-                    }
-                ],
-            ),
-            Table(
-                id="volumes",
-                title="Referrals by month",
-                columns=[
-                    c(key="period", label="Month", kind="category"),
-                    c(key="referrals", label="Referrals", kind=COUNT),
-                ],
-                rows=[
-                    {"period": m, "referrals": count_marker(5) if i == 0 else 90 + 7 * i}
-                    for i, m in enumerate(months)
-                ],
-            ),
-            funnel,
-        ]
-    if name == "funnel":
-        return [funnel]
-    if name == "timeliness":
-        return [
-            Table(
-                id="timeliness",
-                title="Days taken",
-                columns=[
-                    c(key="measure", label="Measure", kind="category"),
-                    c(key="cases", label="Cases", kind=COUNT),
-                    c(key="median_days", label="Median days", kind="days"),
-                    c(key="p90_days", label="90th percentile days", kind="days"),
-                ],
-                rows=[
-                    {
-                        "measure": "referral_to_contact",
-                        "cases": 1116,
-                        "median_days": 2.0,
-                        "p90_days": 4.5,
-                    },
-                    {
-                        "measure": "contact_to_assessment",
-                        "cases": 992,
-                        "median_days": 6.0,
-                        "p90_days": 11.0,
-                    },
-                    {
-                        "measure": "assessment_to_completion",
-                        "cases": 3,
-                        "median_days": "[c]",
-                        "p90_days": None,
-                    },
-                ],
-            ),
-            Table(
-                id="timeliness_by_period",
-                title="Median days by month",
-                columns=[
-                    c(key="period", label="Month", kind="category"),
-                    c(key="measure", label="Measure", kind="category"),
-                    c(key="median_days", label="Median days", kind="days"),
-                ],
-                rows=[
-                    {"period": m, "measure": "referral_to_contact", "median_days": 2 + i % 3}
-                    for i, m in enumerate(months)
-                ],
-            ),
-        ]
-    if name == "disproportionality":
-        observed = q.get("coding") == "observed"
-        groups = ["IC1", "IC3", "IC4"] if observed else ["White British", "Black", "Asian"]
-        rates = Table(
-            id="rates",
-            title="Referral rates by ethnic group" + (" (observed)" if observed else ""),
-            columns=[
-                c(key="ethnic_group", label="Ethnic group", kind="category"),
-                c(key="residents", label="Residents", kind=COUNT),
-                c(key="referrals", label="Referrals", kind=COUNT),
-                c(key="rate_per_1000", label="Per 1,000 residents", kind="rate"),
-                c(key="relative_rate", label="Relative rate", kind="ratio"),
-                c(key="ci_low", label="95% CI low", kind="ratio"),
-                c(key="ci_high", label="95% CI high", kind="ratio"),
-            ],
-            rows=[
-                # 800 / 400,000 * 1000 = 2.0 per 1,000, the comparison group
-                {
-                    "ethnic_group": groups[0],
-                    "residents": 400000,
-                    "referrals": 800,
-                    "rate_per_1000": 2.0,
-                    "relative_rate": 1.0,
-                    "ci_low": None,
-                    "ci_high": None,
-                },
-                # 150 / 30,000 * 1000 = 5.0; 5.0 / 2.0 = 2.5
-                {
-                    "ethnic_group": groups[1],
-                    "residents": 30000,
-                    "referrals": 150,
-                    "rate_per_1000": 5.0,
-                    "relative_rate": 2.5,
-                    "ci_low": 2.1,
-                    "ci_high": 2.96 if observed else 2.98,
-                },
-                {
-                    "ethnic_group": groups[2],
-                    "residents": 50000,
-                    "referrals": count_marker(5),
-                    "rate_per_1000": "[c]",
-                    "relative_rate": "[c]",
-                    "ci_low": "[c]",
-                    "ci_high": "[c]",
-                },
-            ],
-            notes=["Relative to the first group's rate."],
-        )
-        before_after = Table(
-            id="before_after",
-            title="Before and after the scheme",
-            columns=[
-                c(key="ethnic_group", label="Ethnic group", kind="category"),
-                c(key="before", label="Before", kind="rate"),
-                c(key="after", label="After", kind="rate"),
-            ],
-            rows=[{"ethnic_group": g, "before": 3.0, "after": 2.5} for g in groups],
-        )
-        return [rates, before_after]
-    return [
-        Table(
-            id=f"{name}_table",
-            title=f"A table of {name} the page does not chart",
-            columns=[
-                c(key="what", label="What", kind="category"),
-                c(key="count", label="Count", kind=COUNT),
-            ],
-            rows=[{"what": "housing", "count": 42}, {"what": "debt", "count": count_marker(5)}],
-        )
-    ]
-
-
-REPORTS = ("summary", "funnel", "timeliness", "disproportionality", "needs", "officers")
-
-
-def stub_reports(names: list[str]) -> APIRouter:
-    """Routes for the reports named, of the agreed shape, for those the service lacks."""
-    router = APIRouter(prefix="/v1/reports")
-
-    def answer(name: str, request: Request, table: str | None) -> Any:
-        report = _report(name, request, stub_tables(name, request))
-        if "text/csv" in request.headers.get("accept", ""):
-            return Response(
-                to_csv(report.table(table or report.tables[0].id)), media_type="text/csv"
-            )
-        return report
-
-    for name in names:
-
-        def route(
-            request: Request, _: ReaderDep, table: str | None = Query(None), name: str = name
-        ) -> Any:
-            return answer(name, request, table)
-
-        router.add_api_route(f"/{name}", route, methods=["GET"], response_model=None)
-    return router
 
 
 # ---- the service --------------------------------------------------------------------------------
@@ -352,7 +67,6 @@ def stub_reports(names: list[str]) -> APIRouter:
 class Dashboard:
     base_url: str
     dev_idp: DevIdentityProvider
-    stubbed: list[str]  # the reports this service does not serve yet, answered by the stub
 
     def token(self) -> str:
         return self.dev_idp.token(role="analyst", forces=["demo"], subject="demo-analyst-1")
@@ -378,20 +92,16 @@ def serve(database_url: str, dev_idp: DevIdentityProvider, settings: dict[str, A
         ),
         start_background=False,
     )
-    paths = {getattr(route, "path", "") for route in app.routes}
-    stubbed = [name for name in REPORTS if f"/v1/reports/{name}" not in paths]
-    if stubbed:
-        app.include_router(stub_reports(stubbed))
     server = ServerThread(app)
     server.start()
-    return server, stubbed
+    return server
 
 
 @pytest.fixture
 def reporting_url(browser_databases: TemplateDatabases) -> str:
     async def fresh() -> str:
         url = await browser_databases.fresh(ALEMBIC_INI)
-        await project_year(url, synthetic_year(date.today()))
+        await seeded(url)
         return url
 
     return run_async(fresh)
@@ -409,9 +119,9 @@ def _dashboard(
         "field_keys": field_keys,
         "field_key_current": "k1",
     }
-    server, stubbed = serve(reporting_url, dev_idp, settings, dev)
+    server = serve(reporting_url, dev_idp, settings, dev)
     try:
-        yield Dashboard(f"http://127.0.0.1:{server.port}", dev_idp, stubbed)
+        yield Dashboard(f"http://127.0.0.1:{server.port}", dev_idp)
     finally:
         server.stop()
 
