@@ -315,6 +315,25 @@ def _put_responses(kind: UploadKind) -> dict[int | str, dict[str, Any]]:
     }
 
 
+async def _replace(
+    request: Request,
+    force: str,
+    admin: Principal,
+    session: AsyncSession,
+    kind: UploadKind,
+    now: datetime,
+    source: str | None,
+    period: tuple[date, date] | None = None,
+) -> Response:
+    """Replace the force's table of `kind` with the CSV body, record who did it, answer it."""
+    _own_force(admin, force)
+    rows = read_csv(kind, await _read_body(request, kind))
+    upload = await replace_upload(session, force, kind, rows, now=now, source=source, period=period)
+    await _record_change(session, admin, force, kind.value, f"{len(rows)} rows uploaded")
+    await session.commit()
+    return _answer(request, force, kind, (upload, rows))
+
+
 SourceQuery = Annotated[
     str | None,
     Query(
@@ -354,13 +373,7 @@ async def put_force_population(
     source: SourceQuery = None,
 ) -> Response:
     """Replace the force's residents by ethnic group (all 18 census codes), in one transaction."""
-    kind = UploadKind.population
-    _own_force(admin, force)
-    rows = read_csv(kind, await _read_body(request, kind))
-    upload = await replace_upload(session, force, kind, rows, now=now, source=source)
-    await _record_change(session, admin, force, kind.value, f"{len(rows)} rows uploaded")
-    await session.commit()
-    return _answer(request, force, kind, (upload, rows))
+    return await _replace(request, force, admin, session, UploadKind.population, now, source)
 
 
 @router.get(
@@ -395,7 +408,6 @@ async def put_force_baseline(
 ) -> Response:
     """Replace the force's baseline (possession offences, charges and cautions by ethnic group
     in the period `from`..`to` before the scheme), in one transaction."""
-    kind = UploadKind.baseline
     _own_force(admin, force)
     if start > end:
         detail = "`from` is after `to`: give the baseline period's first day, then its last."
@@ -406,13 +418,9 @@ async def put_force_baseline(
             detail,
             errors=[{"field": "from", "message": detail}],
         )
-    rows = read_csv(kind, await _read_body(request, kind))
-    upload = await replace_upload(
-        session, force, kind, rows, now=now, source=source, period=(start, end)
+    return await _replace(
+        request, force, admin, session, UploadKind.baseline, now, source, period=(start, end)
     )
-    await _record_change(session, admin, force, kind.value, f"{len(rows)} rows uploaded")
-    await session.commit()
-    return _answer(request, force, kind, (upload, rows))
 
 
 @router.get(
@@ -444,10 +452,6 @@ async def put_force_possession_offences(
     source: SourceQuery = None,
 ) -> Response:
     """Replace the force's recorded possession offences, in one transaction."""
-    kind = UploadKind.possession_offences
-    _own_force(admin, force)
-    rows = read_csv(kind, await _read_body(request, kind))
-    upload = await replace_upload(session, force, kind, rows, now=now, source=source)
-    await _record_change(session, admin, force, kind.value, f"{len(rows)} rows uploaded")
-    await session.commit()
-    return _answer(request, force, kind, (upload, rows))
+    return await _replace(
+        request, force, admin, session, UploadKind.possession_offences, now, source
+    )
